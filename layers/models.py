@@ -1,0 +1,184 @@
+"""Table definitions. The schema itself is created only by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("admin", "leader", "planner", "officer", "citizen")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdminUnit(Base):
+    """A province, district or commune, valid for a period (units change with reforms)."""
+
+    __tablename__ = "admin_units"
+    __table_args__ = (
+        UniqueConstraint("level", "code", "valid_from", postgresql_nulls_not_distinct=True),
+        CheckConstraint("level IN ('province', 'district', 'commune')", name="level_known"),
+        CheckConstraint(
+            "valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to", name="period_order"
+        ),
+        Index("ix_admin_units_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(200))
+    name_ascii: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    parent_code: Mapped[str | None] = mapped_column(String(16))
+    pop_2019: Mapped[int | None] = mapped_column(Integer)
+    pop_2019_urban: Mapped[int | None] = mapped_column(Integer)
+    pop_2019_rural: Mapped[int | None] = mapped_column(Integer)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    # False when the unit also covers land we hold no geometry for (2025 mergers).
+    geometry_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    note_vi: Mapped[str | None] = mapped_column(Text)
+    note_en: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
+    )
+
+
+class AdminUnitSuccession(Base):
+    """Which unit became (part of) which, and from when."""
+
+    __tablename__ = "admin_unit_successions"
+
+    predecessor_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    successor_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_units.id", ondelete="CASCADE"), primary_key=True
+    )
+    effective_date: Mapped[date] = mapped_column(Date)
+
+
+class Layer(Base):
+    """The map's layer catalogue."""
+
+    __tablename__ = "layers"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('public', 'internal')", name="visibility_known"),
+        CheckConstraint(
+            "layer_group IN ('infrastructure', 'incidents', 'feedback', 'boundaries', "
+            "'planning', 'other')",
+            name="group_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title_vi: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    description_vi: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    layer_group: Mapped[str] = mapped_column(String(32))
+    # 'admin_units' layers read the admin_units table; other kinds come with the layers work.
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    geometry_type: Mapped[str] = mapped_column(String(32))
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    style: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    default_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=100)
+    min_zoom: Mapped[int] = mapped_column(Integer, default=0)
+    max_zoom: Mapped[int] = mapped_column(Integer, default=22)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Agency(Base):
+    """A district department or a commune People's Committee that handles cases."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (CheckConstraint("kind IN ('department', 'commune')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    commune_code: Mapped[str | None] = mapped_column(String(16))
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+        CheckConstraint("username = lower(username)", name="username_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    # Personal data: never exposed publicly, only to the user and admins.
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    agencies: Mapped[list[Agency]] = relationship(secondary="user_agencies", lazy="selectin")
+
+
+class UserAgency(Base):
+    __tablename__ = "user_agencies"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AuthSession(Base):
+    """A browser session (cookie) or an API bearer token; only a hash of the secret is kept."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (CheckConstraint("kind IN ('cookie', 'bearer')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    csrf_token: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,44 @@
+"""Settings, read from the environment (prefix ``IOCMAP_``) by a function, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the app and the CLI can be told from outside."""
+
+    model_config = SettingsConfigDict(env_prefix="IOCMAP_", env_file=".env", extra="ignore")
+
+    # DATABASE_URL without prefix is the convention most hosts use; IOCMAP_DATABASE_URL wins.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("IOCMAP_DATABASE_URL", "DATABASE_URL")
+    )
+    data_dir: Path = Path(".iocmap")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    admin_password: SecretStr | None = None
+    # The private cluster listens on a unix socket in the data dir only, so this port
+    # number only names the socket file and can never collide with a system PostgreSQL.
+    pg_port: int = 5433
+    pg_bin: Path | None = None
+    # Cookies are marked Secure when the app is served over HTTPS (behind a proxy).
+    secure_cookies: bool = False
+    session_hours: int = 12
+    max_body_bytes: int = 1_000_000
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    log_level: str = "info"
+
+    @property
+    def uses_private_cluster(self) -> bool:
+        return not self.database_url
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; keyword overrides win (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,21 @@
+"""Liveness with a real database check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from api.schemas import Health
+from layers.db import check_database
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Tình trạng hệ thống / health",
+    description="200 when the database and PostGIS answer; 503 with a reason otherwise.",
+    responses={503: {"description": "database unavailable"}},
+)
+def healthz(request: Request) -> Health:
+    return Health(status="ok", database=check_database(request.app.state.engine))

@@ -20,7 +20,7 @@ class LoginRequest(Strict):
 
 class Token(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_at: datetime
 
 

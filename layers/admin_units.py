@@ -20,7 +20,7 @@ LEVELS = ("province", "district", "commune")
 
 _VALID_ON = "(u.valid_from IS NULL OR u.valid_from <= :on) AND (u.valid_to IS NULL OR u.valid_to >= :on)"
 
-_COLUMNS = f"""
+_COLUMNS = """
     u.id, u.level, u.code, u.name, u.short_name, u.type, u.parent_code,
     u.pop_2019, u.pop_2019_urban, u.pop_2019_rural, u.area_km2,
     u.valid_from, u.valid_to, u.geometry_complete, u.note_vi, u.note_en, u.source,

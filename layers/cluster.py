@@ -177,7 +177,8 @@ class Cluster:
             time.sleep(0.2)
 
     def _ensure_database(self) -> None:
-        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", db="postgres")
+        # DB_NAME is a module constant, not input.
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'", db="postgres")  # noqa: S608
         if exists != "1":
             self.psql(f"CREATE DATABASE {DB_NAME}", db="postgres")
 

@@ -85,11 +85,11 @@ DEFAULT_LAYERS: list[dict[str, Any]] = [
 
 def _upsert_unit(session: Session, values: dict[str, Any]) -> int:
     stmt = insert(AdminUnit).values(**values)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["level", "code", "valid_from"],
         set_={k: stmt.excluded[k] for k in values if k not in ("level", "code", "valid_from")},
     ).returning(AdminUnit.id)
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(upsert).scalar_one())
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    pass
+def _message(limit: int) -> str:
+    return (f"Dữ liệu gửi lên quá lớn (tối đa {limit} byte) / request body too large "
+            f"(limit {limit} bytes)")
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException so that body parsers re-raise it instead of calling it a bad body."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_message(limit))
 
 
 class BodySizeLimit:
@@ -46,7 +55,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -64,8 +73,7 @@ class BodySizeLimit:
 
 async def _reject(send: Send, limit: int) -> None:
     body = orjson.dumps({
-        "detail": f"Dữ liệu gửi lên quá lớn (tối đa {limit} byte) / request body too large "
-                  f"(limit {limit} bytes)",
+        "detail": _message(limit),
         "code": "payload_too_large",
         "limit_bytes": limit,
     })

@@ -81,14 +81,13 @@ def serve(
         _fail(exc)
         return
     if generated:
-        console.print(
-            f"[bold yellow]Tài khoản quản trị / admin account:[/] admin  "
-            f"[bold yellow]mật khẩu / password:[/] {generated}  (shown once; change it)"
-        )
+        # Plain echo: rich would wrap long lines when stdout is not a terminal.
+        typer.echo(f"Tài khoản quản trị / admin account: admin  mật khẩu / password: {generated}  "
+                   "(shown once; change it)")
     host = host or settings.host
     port = port or settings.port
     os.environ["IOCMAP_DATABASE_URL"] = url
-    console.print(f"[bold green]iocmap đang chạy / running at http://{host}:{port}/[/]  (Ctrl-C to stop)")
+    typer.echo(f"iocmap đang chạy / running at http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(
         "iocmap.asgi:create", factory=True, host=host, port=port,
         workers=workers or settings.workers, log_level=settings.log_level, proxy_headers=True,

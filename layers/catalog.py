@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from layers import admin_units
+from gis.geojson import feature_collection
 from layers.errors import NotFound
 from layers.models import Layer
 
@@ -37,9 +36,19 @@ def get_layer(session: Session, slug: str, role: str | None) -> Layer:
     return layer
 
 
+# Small layers only: large ones are drawn from vector tiles. Relies on the unique
+# (layer_id, version, fid) index.
+_FEATURES_SQL = text("""
+    SELECT coalesce(json_agg(json_build_object(
+               'type', 'Feature', 'id', fid,
+               'geometry', ST_AsGeoJSON(geom, 6)::json,
+               'properties', properties) ORDER BY fid), '[]'::json)
+    FROM layer_features WHERE layer_id = :layer AND version = :version
+""")
+
+
 def layer_features(session: Session, slug: str, role: str | None) -> dict[str, Any]:
+    """The current version of a layer as a GeoJSON FeatureCollection."""
     layer = get_layer(session, slug, role)
-    if layer.kind == "admin_units":
-        on = date.fromisoformat(layer.options["date"])
-        return admin_units.units_on(session, layer.options["level"], on)
-    raise NotFound(f"Lớp chưa có dữ liệu / layer has no features: {slug}", code="layer_empty")
+    features = session.execute(_FEATURES_SQL, {"layer": layer.id, "version": layer.version}).scalar_one()
+    return feature_collection(features, version=layer.version)

@@ -7,19 +7,24 @@ Rows are upserted on their natural keys, so a second load changes nothing and ke
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import orjson
 from geoalchemy2.shape import from_shape
+from shapely.geometry import shape
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from gis.admin import dissolve, geodesic_area_km2, group_keys, nfc, union_by_key
-from layers.models import AdminUnit, AdminUnitSuccession, Agency, Layer
+from layers.admin_units import units_on
+from layers.features import FeatureRow, VersionSource, infer_attributes, write_version
+from layers.models import AdminUnit, AdminUnitSuccession, Agency, Layer, LayerVersion
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +209,9 @@ def load_defaults(session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]
             index_elements=["code"], set_={k: stmt.excluded[k] for k in values if k != "code"}
         ))
 
+    for layer in DEFAULT_LAYERS:
+        _refresh_admin_layer(session, layer["slug"])
+
     counts = {
         "admin_units": len(ids),
         "successions": len(successions),
@@ -215,6 +223,36 @@ def load_defaults(session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]
 
 
 SOURCES_DISTRICT = "Derived: union of the 10 communes (" + SOURCE_COMMUNES + ")"
+
+
+ADMIN_LABELS = {
+    "code": ("Mã GSO", "GSO code"),
+    "name": ("Tên", "Name"),
+    "type": ("Loại", "Type"),
+    "pop_2019": ("Dân số 2019", "Population 2019"),
+    "area_km2": ("Diện tích (km²)", "Area (km²)"),
+    "density_2019": ("Mật độ (người/km²)", "Density (per km²)"),
+    "valid_from": ("Hiệu lực từ", "Valid from"),
+    "valid_to": ("Hiệu lực đến", "Valid to"),
+}
+
+
+def _refresh_admin_layer(session: Session, slug: str) -> None:
+    """Snapshot admin units into the layer's features; a new version only when they changed."""
+    layer = session.scalars(select(Layer).where(Layer.slug == slug)).one()
+    fc = units_on(session, layer.options["level"], date.fromisoformat(layer.options["date"]))
+    digest = hashlib.sha256(orjson.dumps(fc["features"], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if layer.version:
+        current = session.get(LayerVersion, (layer.id, layer.version))
+        if current is not None and current.report.get("content_hash") == digest:
+            return
+    rows = [FeatureRow(shape(f["geometry"]), f["properties"]) for f in fc["features"]]
+    write_version(
+        session, layer, rows,
+        attributes=infer_attributes([r.properties for r in rows], ADMIN_LABELS),
+        source=VersionSource(filename="admin_units", format="database", crs="EPSG:4326",
+                             report={"content_hash": digest}),
+    )
 
 
 def defaults_loaded(session: Session) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -102,7 +103,8 @@ class Layer(Base):
     description_vi: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
     layer_group: Mapped[str] = mapped_column(String(32))
-    # 'admin_units' layers read the admin_units table; other kinds come with the layers work.
+    # 'upload' layers come from planners' files; 'admin_units' layers are generated from the
+    # admin_units table by the defaults loader. Both keep their features in layer_features.
     kind: Mapped[str] = mapped_column(String(32))
     source: Mapped[str | None] = mapped_column(Text)
     licence: Mapped[str | None] = mapped_column(Text)
@@ -114,7 +116,14 @@ class Layer(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=100)
     min_zoom: Mapped[int] = mapped_column(Integer, default=0)
     max_zoom: Mapped[int] = mapped_column(Integer, default=22)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The current version (0 = no features yet); older versions stay in layer_versions.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # Attribute schema of the current version: [{name, type, label_vi, label_en, popup}].
+    attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # A timestamp attribute that OGC API `datetime` filters apply to, if any.
+    time_field: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -182,3 +191,70 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LayerVersion(Base):
+    """One upload of a layer. Old versions are kept so they can be diffed and restored."""
+
+    __tablename__ = "layer_versions"
+
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layers.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    source_format: Mapped[str | None] = mapped_column(String(32))
+    source_crs: Mapped[str | None] = mapped_column(Text)
+    source_encoding: Mapped[str | None] = mapped_column(String(32))
+    feature_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [minx, miny, maxx, maxy] in EPSG:4326, null for an empty version.
+    bbox: Mapped[list[float] | None] = mapped_column(JSONB)
+    attributes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class LayerFeature(Base):
+    """A feature of one version of a catalogue layer.
+
+    ``geom_3857`` is kept beside ``geom`` so vector tiles clip and encode without
+    re-projecting every row on every request; both have GiST indexes led by
+    (layer_id, version) through btree_gist.
+    """
+
+    __tablename__ = "layer_features"
+    __table_args__ = (
+        UniqueConstraint("layer_id", "version", "fid"),
+        ForeignKeyConstraint(["layer_id", "version"], ["layer_versions.layer_id", "layer_versions.version"],
+                             ondelete="CASCADE"),
+        Index("ix_layer_features_geom", "layer_id", "version", "geom", postgresql_using="gist"),
+        Index("ix_layer_features_geom_3857", "layer_id", "version", "geom_3857", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    fid: Mapped[int] = mapped_column(BigInteger)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False))
+    geom_3857: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=3857, spatial_index=False))
+
+
+class ImportJob(Base):
+    """A background import: progress is polled by the UI and the API."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    layer_slug: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

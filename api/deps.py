@@ -94,6 +94,17 @@ class RequireRoles:
         return principal.user
 
 
+class Public:
+    """Marks a route as open to anonymous visitors (what it shows may still depend on the role).
+
+    Every route carries either this or ``RequireRoles``; the role-matrix test enforces it.
+    """
+
+    def __call__(self) -> None:
+        return None
+
+
+PUBLIC = Public()
 ANY_USER = RequireRoles("admin", "leader", "planner", "officer", "citizen")
 ADMIN = RequireRoles("admin")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import ANY_USER, SESSION_COOKIE, PrincipalDep, SessionDep, SettingsDep
+from api.deps import ANY_USER, PUBLIC, SESSION_COOKIE, PrincipalDep, SessionDep, SettingsDep
 from api.schemas import LoginRequest, Me, Token, UserPublic
 from layers import accounts
 from layers.models import User
@@ -23,7 +23,7 @@ def _authenticate(session: SessionDep, settings: SettingsDep, username: str, pas
 
 
 @router.post(
-    "/token", response_model=Token,
+    "/token", response_model=Token, dependencies=[Depends(PUBLIC)],
     summary="Lấy bearer token (OAuth2 password flow) / get a bearer token",
     responses={401: {"description": "bad credentials"}, 429: {"description": "account locked"}},
 )
@@ -36,7 +36,7 @@ def token(
 
 
 @router.post(
-    "/login", response_model=Me,
+    "/login", response_model=Me, dependencies=[Depends(PUBLIC)],
     summary="Đăng nhập trình duyệt / browser sign-in",
     description="Sets an HttpOnly, SameSite=Lax session cookie and returns the CSRF token "
     "to echo in `X-CSRF-Token` on state-changing requests.",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from api.deps import DateDep, SessionDep
+from api.deps import PUBLIC, DateDep, SessionDep
 from api.geojson import GeoJSONResponse
 from layers import admin_units
 
-router = APIRouter(prefix="/api/v1", tags=["administrative units"])
+router = APIRouter(prefix="/api/v1", tags=["administrative units"], dependencies=[Depends(PUBLIC)])
 
 Lon = Annotated[float, Query(ge=-180, le=180, description="Kinh độ WGS84 / longitude")]
 Lat = Annotated[float, Query(ge=-90, le=90, description="Vĩ độ WGS84 / latitude")]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import PUBLIC, PrincipalDep, SessionDep
 from api.geojson import GeoJSONResponse
 from layers import catalog
 from layers.models import Layer
 
-router = APIRouter(prefix="/api/v1/layers", tags=["layers"])
+router = APIRouter(prefix="/api/v1/layers", tags=["layers"], dependencies=[Depends(PUBLIC)])
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$")]
 
 

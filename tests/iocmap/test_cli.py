@@ -62,7 +62,7 @@ def test_serve_from_scratch_then_again_then_ctrl_c(tmp_path_factory):
     env |= {"IOCMAP_DATA_DIR": str(data_dir), "IOCMAP_PORT": str(port), "IOCMAP_PG_PORT": str(free_port())}
 
     def run_once() -> str:
-        proc = subprocess.Popen([IOCMAP, "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,  # noqa: S603
+        proc = subprocess.Popen([IOCMAP, "serve"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         out = []
         deadline = time.monotonic() + 120
@@ -94,5 +94,5 @@ def test_serve_from_scratch_then_again_then_ctrl_c(tmp_path_factory):
         assert "password:" not in second  # admin exists: nothing generated again
         assert "loading the Đắk Mil dataset" not in second
     finally:
-        subprocess.run([IOCMAP, "db", "stop"], cwd=ROOT, env=env, check=False)  # noqa: S603
-        subprocess.run(["rm", "-rf", str(data_dir)], check=False)  # noqa: S603, S607
+        subprocess.run([IOCMAP, "db", "stop"], cwd=ROOT, env=env, check=False)
+        subprocess.run(["rm", "-rf", str(data_dir)], check=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,14 +27,16 @@ class BodySizeLimit:
     Routes that take uploads may be given a larger limit by path prefix.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None):
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 overrides: dict[str | re.Pattern[str], int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
         self.overrides = overrides or {}
 
     def _limit(self, path: str) -> int:
-        for prefix, limit in self.overrides.items():
-            if path.startswith(prefix):
+        """A str key is a path prefix; a compiled pattern must match the whole path."""
+        for key, limit in self.overrides.items():
+            if path.startswith(key) if isinstance(key, str) else key.fullmatch(path):
                 return limit
         return self.max_bytes
 

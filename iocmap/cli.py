@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from iocmap.cli_layers import layers_app
 from layers import accounts
 from layers.cluster import Cluster
 from layers.db import make_engine, make_sessionmaker, session_scope
@@ -25,6 +26,7 @@ db_app = typer.Typer(help="Cơ sở dữ liệu PostGIS riêng / the private Pos
 users_app = typer.Typer(help="Tài khoản / accounts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(layers_app, name="layers")
 console = Console()
 log = logging.getLogger("iocmap")
 

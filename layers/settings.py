@@ -33,6 +33,22 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     log_level: str = "info"
+    # Layer imports (layers/ingest): upload size, zip-bomb limits, when to run in the background.
+    upload_max_bytes: int = 200_000_000
+    zip_max_uncompressed_bytes: int = 2_000_000_000
+    zip_max_members: int = 1000
+    zip_max_ratio: int = 200
+    import_background_bytes: int = 5_000_000
+    import_job_timeout_minutes: int = 60
+    # Citizen feedback (layers/feedback): photo storage (default data_dir / "media") and the
+    # anonymous submission limit per IP, counted in the database so it holds across workers.
+    media_dir: Path | None = None
+    feedback_anon_limit: int = 5
+    feedback_anon_window_minutes: int = 10
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def uses_private_cluster(self) -> bool:

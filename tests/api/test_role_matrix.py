@@ -11,7 +11,8 @@ from fastapi.routing import iter_route_contexts
 from api.deps import Public, RequireRoles
 from tests.conftest import ROLES
 
-SAMPLE_PATH = {"username": "admin", "code": "24664", "slug": "communes"}
+SAMPLE_PATH = {"username": "admin", "code": "24664", "slug": "communes", "n": "1",
+               "job_id": "00000000-0000-0000-0000-000000000000"}
 
 
 def _guards(dependant, kind=RequireRoles):

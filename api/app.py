@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api.errors import add_exception_handlers
 from api.limits import BodySizeLimit
-from api.routes import auth, communes, exports, health, layer_admin, layers, ogc, tiles, users, web
+from api.routes import auth, communes, exports, feedback, health, layer_admin, layers, ogc, tiles, users, web
 from layers.db import make_engine, make_sessionmaker
 from layers.errors import ClusterError
 from layers.settings import Settings
@@ -47,11 +47,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     add_exception_handlers(app)
-    for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, web):
+    for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR / "static"), name="static")
     for name, path in web.vendor_packages().items():
         app.mount(f"/vendor/{name}", StaticFiles(directory=path), name=f"vendor-{name}")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       overrides={layer_admin.UPLOAD_PATHS: settings.upload_max_bytes})
+                       overrides={layer_admin.UPLOAD_PATHS: settings.upload_max_bytes,
+                                  feedback.UPLOAD_PATHS: feedback.UPLOAD_MAX_BYTES})
     return app

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from iocmap.cli_feedback import feedback_app
 from iocmap.cli_layers import layers_app
 from layers import accounts
 from layers.cluster import Cluster
@@ -27,6 +28,7 @@ users_app = typer.Typer(help="Tài khoản / accounts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(layers_app, name="layers")
+app.add_typer(feedback_app, name="feedback")
 console = Console()
 log = logging.getLogger("iocmap")
 

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from gis.admin import dissolve, geodesic_area_km2, group_keys, nfc, union_by_key
 from layers.admin_units import units_on
 from layers.features import FeatureRow, VersionSource, infer_attributes, write_version
+from layers.feedback.models import Category
+from layers.feedback.seed import seed_feedback
 from layers.models import AdminUnit, AdminUnitSuccession, Agency, Layer, LayerVersion
 
 log = logging.getLogger(__name__)
@@ -217,6 +219,7 @@ def load_defaults(session: Session, data_dir: Path = DATA_DIR) -> dict[str, int]
         "successions": len(successions),
         "layers": len(DEFAULT_LAYERS),
         "agencies": len(agencies),
+        **seed_feedback(session, data_dir),
     }
     log.info("default dataset loaded: %s", counts)
     return counts
@@ -256,7 +259,13 @@ def _refresh_admin_layer(session: Session, slug: str) -> None:
 
 
 def defaults_loaded(session: Session) -> bool:
-    return session.execute(select(Layer.id).where(Layer.slug == "communes")).first() is not None
+    """Loaded = every part of the dataset is present (an older install may lack newer parts).
+
+    Not a full reload on every start: that would undo admins' edits to layers and agencies.
+    """
+    has_layers = session.execute(select(Layer.id).where(Layer.slug == "communes")).first() is not None
+    has_categories = session.execute(select(Category.id).limit(1)).first() is not None
+    return has_layers and has_categories
 
 
 def _short_name(name: str, unit_type: str) -> str:

@@ -258,3 +258,8 @@ class ImportJob(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# The citizen-feedback tables live in their own package; importing it here puts them on
+# Base.metadata for Alembic and the schema test (and keeps relationship names resolvable).
+import layers.feedback.models  # noqa: E402, F401

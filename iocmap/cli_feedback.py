@@ -1,0 +1,54 @@
+"""``iocmap feedback``: periodic jobs of citizen feedback (run them from cron or a timer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from layers.db import session_scope
+from layers.errors import DomainError
+from layers.feedback import workflow
+from layers.feedback.media import MediaStore
+from layers.settings import get_settings
+
+feedback_app = typer.Typer(help="Phản ánh của người dân / citizen feedback", no_args_is_help=True)
+console = Console()
+
+
+def _factory():  # type: ignore[no-untyped-def]
+    from iocmap.cli import _sessionmaker  # the composition root owns engine/cluster start-up
+
+    return _sessionmaker(get_settings())[1]
+
+
+@feedback_app.command("close-stale")
+def close_stale() -> None:
+    """Close resolved reports the citizen left unanswered for 7 days (resolved_unconfirmed).
+
+    Run it hourly, e.g. cron: ``0 * * * * cd /srv/iocmap && .venv/bin/iocmap feedback close-stale``.
+    The officers' inbox also does it before listing, so a missed run only delays the closing.
+    """
+    try:
+        with session_scope(_factory()) as session:
+            closed = workflow.close_unconfirmed(session)
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    typer.echo(f"closed {closed}")
+
+
+@feedback_app.command("prune-media")
+def prune_media(
+    delete: Annotated[bool, typer.Option(help="delete them (default: only list)")] = False,
+) -> None:
+    """List (or delete) photo files that have no database row: left by a crash mid-submission."""
+    store = MediaStore(get_settings().media_path)
+    with session_scope(_factory()) as session:
+        orphans = list(store.orphans(session))
+    for path in orphans:
+        typer.echo(str(path))
+        if delete:
+            path.unlink(missing_ok=True)
+    typer.echo(f"{'deleted' if delete else 'found'} {len(orphans)} orphan file(s)")

@@ -11,7 +11,22 @@ from sqlalchemy import Engine
 
 from api.errors import add_exception_handlers
 from api.limits import BodySizeLimit
-from api.routes import auth, communes, exports, feedback, health, layer_admin, layers, ogc, tiles, users, web
+from api.routes import (
+    analytics,
+    auth,
+    communes,
+    events,
+    exports,
+    feedback,
+    health,
+    incidents,
+    layer_admin,
+    layers,
+    ogc,
+    tiles,
+    users,
+    web,
+)
 from layers.db import make_engine, make_sessionmaker
 from layers.errors import ClusterError
 from layers.settings import Settings
@@ -37,6 +52,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await events.close_hub(app)
         owned_engine.dispose()
 
     app = FastAPI(
@@ -47,7 +63,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     add_exception_handlers(app)
-    for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback, web):
+    for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback,
+                   incidents, events, analytics, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR / "static"), name="static")
     for name, path in web.vendor_packages().items():

@@ -262,4 +262,7 @@ class ImportJob(Base):
 
 # The citizen-feedback tables live in their own package; importing it here puts them on
 # Base.metadata for Alembic and the schema test (and keeps relationship names resolvable).
-import layers.feedback.models  # noqa: E402, F401
+import layers.analytics.models  # noqa: E402  (the monthly H3 rollup of settled reports)
+import layers.feedback.models  # noqa: E402
+import layers.incidents.models  # noqa: E402  (incidents, their timeline, the event log)
+import layers.tiles.models  # noqa: E402, F401  (the vector-tile point-thinning pyramid)

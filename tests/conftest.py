@@ -152,7 +152,7 @@ def live_server(engine: Engine, database_url: str) -> Iterator[str]:
         cwd=ROOT, env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: CI machines can be loaded
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

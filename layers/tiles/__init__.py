@@ -1,0 +1,19 @@
+"""Vector tiles (Mapbox Vector Tile) of catalogue layers, built in PostGIS with ST_AsMVT.
+
+Two kinds of tile per layer (``mode``):
+
+* ``product`` (default; what the web map draws): the attributes that popups show, lines and
+  polygons simplified per zoom, and dense point layers *thinned* below the full-detail zoom:
+  the points of each 32-pixel cell (32 x 32 cells per tile) are merged into one feature of
+  the ``clusters`` MVT layer with a ``count`` attribute (> 1); a cell holding a single
+  point keeps the real feature. The counts of a tile always sum to its true number of
+  points. From the full-detail zoom up every feature is in the tile.
+* ``full``: every feature of the tile with every attribute, never thinned or simplified.
+
+Nothing is dropped silently: a tile with more features than the configured limit is
+refused with a 422 (``tile_too_dense``) rather than cut short.
+
+Modules: ``settings`` (IOCMAP_TILE_*), ``plan`` (what a tile contains, its ETag and cache
+key), ``render`` (the SQL), ``clusters`` (the thinning pyramid), ``cache`` (in-process LRU),
+``tilejson`` (TileJSON 3.0.0), ``service`` (the entry points used by the API).
+"""

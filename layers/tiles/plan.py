@@ -1,0 +1,149 @@
+"""What one tile of one layer contains, decided before any SQL runs.
+
+The plan fixes the MVT attributes, whether points are thinned, the simplification
+tolerance, the cache key and the ETag. Everything that changes the bytes of a tile is
+in the key, so the ETag is known (and ``If-None-Match`` answered) without building it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis import tiles as tm
+from layers.catalog import visible_to
+from layers.errors import NotFound
+from layers.tiles.settings import TileSettings
+
+Mode = Literal["product", "full"]
+MODES: tuple[Mode, ...] = ("product", "full")
+POINT_TYPES = frozenset({"point", "multipoint"})
+# The thinning pyramid holds zooms 0..CLUSTER_TOP (cells of zoom CLUSTER_TOP + 5 = 20,
+# about 38 m at the equator); from CLUSTER_TOP + 1 = 16 up, tiles carry every point.
+CLUSTER_TOP = 15
+CLUSTER_LAYER = "clusters"
+# Bump when the SQL changes what a tile looks like, so clients and caches refetch.
+RENDER_REVISION = 1
+
+
+class LayerLike(Protocol):
+    """What tiles need of a catalogue layer (an ORM ``Layer`` or a ``TileLayer``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def geometry_type(self) -> str: ...
+    @property
+    def attributes(self) -> list[dict[str, Any]]: ...
+    @property
+    def min_zoom(self) -> int: ...
+    @property
+    def max_zoom(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    """The catalogue columns a tile request reads, without the ORM (see ``tile_layer``)."""
+
+    id: int
+    slug: str
+    version: int
+    visibility: str
+    geometry_type: str
+    attributes: list[dict[str, Any]]
+    min_zoom: int
+    max_zoom: int
+
+
+# The tile route runs hundreds of times per map view; a plain row costs about half of an
+# ORM entity (0.33 vs 0.65 ms of CPU), a third of a cached tile's budget.
+_LAYER_SQL = text("""
+    SELECT id, slug, version, visibility, geometry_type, attributes, min_zoom, max_zoom
+    FROM layers WHERE slug = :slug AND visibility = ANY(:visible)
+""")
+
+
+def tile_layer(session: Session, slug: str, role: str | None) -> TileLayer:
+    """``catalog.get_layer`` for tiles: the same visibility rule and the same 404."""
+    row = session.execute(_LAYER_SQL, {"slug": slug, "visible": list(visible_to(role))}).one_or_none()
+    if row is None:
+        raise NotFound(f"Không có lớp dữ liệu / no such layer: {slug}", code="layer_not_found")
+    return TileLayer(*row)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    layer_id: int
+    slug: str
+    version: int
+    geometry_type: str
+    tile: tm.Tile
+    mode: Mode
+    thinned: bool
+    attributes: tuple[Attribute, ...]
+    simplify_m: float | None
+    etag: str
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The tile cache key: layer, version, z, x, y and everything else shaping the bytes."""
+        return (self.layer_id, self.version, self.tile.z, self.tile.x, self.tile.y, self.etag)
+
+    @property
+    def points_only(self) -> bool:
+        return self.geometry_type in POINT_TYPES
+
+
+def is_point_layer(layer: LayerLike) -> bool:
+    return (layer.geometry_type or "").lower() in POINT_TYPES
+
+
+def full_detail_zoom(layer: LayerLike, settings: TileSettings) -> int:
+    """Below this zoom a point layer's product tiles are thinned; from it up, nothing is."""
+    return max(0, min(layer.max_zoom, settings.full_detail_zoom, CLUSTER_TOP + 1))
+
+
+def tile_attributes(layer: LayerLike, mode: Mode) -> tuple[Attribute, ...]:
+    """Full tiles carry every attribute; product tiles only those the popup shows."""
+    return tuple(
+        Attribute(str(a["name"]), str(a.get("type") or "string"))
+        for a in (layer.attributes or [])
+        if a.get("name") and (mode == "full" or a.get("popup"))
+    )
+
+
+def plan_tile(layer: LayerLike, z: int, x: int, y: int, mode: Mode, settings: TileSettings) -> TilePlan:
+    """Validate z/x/y (404 ``tile_out_of_range`` outside the grid) and plan the tile."""
+    try:
+        t = tm.tile(z, x, y)
+    except tm.TileOutOfRange as exc:
+        raise NotFound(exc.message, code=exc.code, zoom_range=[0, tm.MAX_ZOOM]) from exc
+    geometry_type = (layer.geometry_type or "").lower()
+    attributes = tile_attributes(layer, mode)
+    thinned = mode == "product" and geometry_type in POINT_TYPES and z < full_detail_zoom(layer, settings)
+    simplify = (tm.simplify_tolerance_m(z)
+                if mode == "product" and geometry_type not in POINT_TYPES and z < layer.max_zoom
+                else None)
+    shape = repr((RENDER_REVISION, mode, geometry_type, thinned, simplify,
+                  [(a.name, a.type) for a in attributes])).encode()
+    digest = hashlib.blake2b(shape, digest_size=6).hexdigest()
+    etag = f'"{layer.id}-{layer.version}-{mode[0]}{digest}-{z}-{x}-{y}"'
+    return TilePlan(layer_id=layer.id, slug=layer.slug, version=layer.version,
+                    geometry_type=geometry_type, tile=t, mode=mode, thinned=thinned,
+                    attributes=attributes, simplify_m=simplify, etag=etag)

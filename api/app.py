@@ -23,6 +23,8 @@ from api.routes import (
     layer_admin,
     layers,
     ogc,
+    open311,
+    stats,
     tiles,
     users,
     web,
@@ -64,7 +66,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     add_exception_handlers(app)
     for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback,
-                   incidents, events, analytics, web):
+                   incidents, events, analytics, open311, stats, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR / "static"), name="static")
     for name, path in web.vendor_packages().items():

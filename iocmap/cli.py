@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from iocmap.cli_apikeys import apikey_app
 from iocmap.cli_feedback import feedback_app
 from iocmap.cli_layers import layers_app
 from layers import accounts
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(layers_app, name="layers")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(apikey_app, name="apikey")
 console = Console()
 log = logging.getLogger("iocmap")
 

@@ -263,6 +263,9 @@ class ImportJob(Base):
 # The citizen-feedback tables live in their own package; importing it here puts them on
 # Base.metadata for Alembic and the schema test (and keeps relationship names resolvable).
 import layers.analytics.models  # noqa: E402  (the monthly H3 rollup of settled reports)
+import layers.apikeys  # noqa: E402  (API keys of Open311 clients)
 import layers.feedback.models  # noqa: E402
+import layers.feedback.stats  # noqa: E402  (the statistics' covering index)
 import layers.incidents.models  # noqa: E402  (incidents, their timeline, the event log)
+import layers.open311.models  # noqa: E402  (what Open311 clients sent)
 import layers.tiles.models  # noqa: E402, F401  (the vector-tile point-thinning pyramid)

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     feedback_anon_limit: int = 5
     feedback_anon_window_minutes: int = 10
+    # Open311 GeoReport v2 (layers/open311): our jurisdiction_id; public statistics
+    # (layers/feedback/stats.py): groups with fewer cases show no rates or ranks.
+    open311_jurisdiction_id: str = "dakmil.vn"
+    stats_min_cases: int = 10
 
     @property
     def media_path(self) -> Path:

@@ -69,6 +69,9 @@ class NewReport:
 class Submitter:
     user: User | None = None
     ip: str | None = None
+    # An API-key client (Open311): its requests carry many citizens' reports from one
+    # server address, so the anonymous per-IP limit does not apply and no IP hash is kept.
+    keyed: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ def submit(
     if idempotency_key is not None and (replay := _replay(session, idempotency_key, request_hash)):
         return replay
     ip_digest = None
-    if submitter.user is None:
+    if submitter.user is None and not submitter.keyed:
         ip_digest = ratelimit.ip_hash(submitter.ip)
         ratelimit.check_anonymous(session, ip_digest, limit=limits.anon_limit,
                                   window=limits.anon_window, now=now)

@@ -12,7 +12,7 @@ from api.deps import Public, RequireRoles
 from tests.conftest import ROLES
 
 SAMPLE_PATH = {"username": "admin", "code": "24664", "slug": "communes", "n": "1",
-               "job_id": "00000000-0000-0000-0000-000000000000"}
+               "job_id": "00000000-0000-0000-0000-000000000000", "key_id": "1"}
 
 
 def _guards(dependant, kind=RequireRoles):

@@ -1,0 +1,200 @@
+"""Benchmark of the public feedback statistics (issue 4, "Transparency").
+
+Loads N reports (default 1,000,000) with one INSERT ... SELECT into a throwaway PostGIS
+cluster, then times ``layers.feedback.stats.summary`` for a one-year period grouped by
+agency, commune and category, the 12-month trend, and the HTTP endpoint; then again with
+the covering index ``ix_feedback_reports_stats`` dropped, to show what it buys.
+
+Two data layouts (``--years``): 1 puts all N reports in the measured year (the worst case:
+the query reads every row); 3 spreads them over three years (a third in the year).
+
+    .venv/bin/python bench/feedback_stats_bench.py [--reports 1000000] [--years 1] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from api.app import create_app  # noqa: E402
+from layers.cluster import Cluster  # noqa: E402
+from layers.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
+from layers.defaults import load_defaults  # noqa: E402
+from layers.feedback import stats  # noqa: E402
+from layers.migrate import upgrade  # noqa: E402
+from layers.settings import get_settings  # noqa: E402
+
+TODAY = date.today()
+
+# Statuses by age: old cases are mostly settled, recent ones mostly open. Handling time is
+# skewed (most within days, a long tail of weeks), ratings on a third of confirmed cases,
+# a dispute on one resolved case in twelve.
+LOAD_SQL = """
+INSERT INTO feedback_reports (
+    code, category_id, title, description, answers, status, source, geom, location_precision,
+    commune_code, commune_name, h3_r5, h3_r6, h3_r7, h3_r8, h3_r9, h3_r10, agency_id,
+    routing_explanation_vi, routing_explanation_en, received_at, deadline_days, due_at,
+    resolved_at, closed_at, closure, reject_reason, citizen_rating, citizen_feedback_at,
+    supporters, text_hidden, escalated, dispute_count, share_contact, private_token_hash, updated_at)
+SELECT 'DM-' || to_char(g.received_at, 'YYYY') || '-' || lpad(g.i::text, 9, '0'),
+       g.category_id, 'Phản ánh thử', 'Nội dung thử', '{}'::jsonb, g.status, 'web',
+       ST_SetSRID(ST_MakePoint(107.55 + random() * 0.2, 12.35 + random() * 0.2), 4326), 'point',
+       g.commune_code, 'Xã thử', 0, 0, 0, 0, 0, 0, g.agency_id, 'thử', 'test',
+       g.received_at, 10, g.received_at + interval '14 days',
+       g.resolved_at,
+       CASE WHEN g.status IN ('closed', 'rejected', 'duplicate')
+            THEN coalesce(g.resolved_at, g.received_at + interval '2 days') + interval '7 days' END,
+       CASE WHEN g.status = 'closed' THEN (CASE WHEN g.u2 < 0.7 THEN 'confirmed'
+                                                ELSE 'resolved_unconfirmed' END) END,
+       CASE WHEN g.status = 'rejected' THEN 'not_in_competence' END,
+       CASE WHEN g.status = 'closed' AND g.u2 < 0.25 THEN 1 + (g.u3 * 5)::int % 5 END,
+       CASE WHEN g.status = 'closed' AND g.u2 < 0.25 THEN g.resolved_at + interval '1 day' END,
+       0, false, false,
+       CASE WHEN g.resolved_at IS NOT NULL AND g.u3 < 0.08 THEN 1 ELSE 0 END,
+       false, md5(g.i::text) || md5((g.i::bigint * 7)::text), g.received_at
+FROM (
+    SELECT s.i, s.received_at, s.u2, s.u3,
+           (CAST(:categories AS int[]))[
+               1 + ((s.i::bigint * 7919) % cardinality(CAST(:categories AS int[])))::int] AS category_id,
+           (CAST(:agencies AS int[]))[
+               1 + ((s.i::bigint * 104729) % cardinality(CAST(:agencies AS int[])))::int] AS agency_id,
+           (CAST(:communes AS text[]))[
+               1 + ((s.i::bigint * 1299709) % cardinality(CAST(:communes AS text[])))::int] AS commune_code,
+           st.status,
+           CASE WHEN st.status IN ('resolved', 'closed')
+                THEN s.received_at + make_interval(secs => 3600 * (2 + 900 * s.u3 ^ 3)) END AS resolved_at
+    FROM (SELECT i, CAST(:hi AS timestamptz) - (CAST(:span AS interval) * (i::float8 / :n)) AS received_at,
+                 random() AS u1, random() AS u2, random() AS u3
+          FROM generate_series(1, CAST(:n AS int)) AS i) s
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN s.received_at < CAST(:hi AS timestamptz) - interval '45 days' THEN
+             CASE WHEN s.u1 < 0.82 THEN 'closed' WHEN s.u1 < 0.88 THEN 'rejected'
+                  WHEN s.u1 < 0.91 THEN 'duplicate' WHEN s.u1 < 0.95 THEN 'resolved'
+                  WHEN s.u1 < 0.98 THEN 'in_progress' ELSE 'received' END
+        ELSE CASE WHEN s.u1 < 0.35 THEN 'closed' WHEN s.u1 < 0.45 THEN 'resolved'
+                  WHEN s.u1 < 0.60 THEN 'in_progress' WHEN s.u1 < 0.80 THEN 'assigned'
+                  ELSE 'received' END
+        END AS status) st
+    ORDER BY s.received_at
+) g
+"""  # oldest first, so the heap follows received_at as a live system's would
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load(engine: Any, n: int, years: int) -> None:
+    with session_scope(make_sessionmaker(engine)) as s:
+        categories = list(s.scalars(text("SELECT id FROM feedback_categories ORDER BY id")))
+        agencies = list(s.scalars(text("SELECT id FROM agencies ORDER BY id")))
+        communes = list(s.scalars(text("SELECT DISTINCT code FROM admin_units WHERE level = 'commune' "
+                                       "ORDER BY code")))
+    hi = datetime.combine(TODAY, datetime.min.time(), UTC) + timedelta(hours=12)
+    t = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(text("SET session_replication_role = replica"))  # bulk load: no per-row triggers
+        conn.execute(text(LOAD_SQL), {"n": n, "hi": hi, "span": timedelta(days=365 * years),
+                                      "categories": categories, "agencies": agencies, "communes": communes})
+        conn.execute(text("SET session_replication_role = origin"))
+    print(f"  INSERT ... SELECT {n:,} reports over {years} year(s): {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE feedback_reports"))
+    print(f"  VACUUM ANALYZE: {time.perf_counter() - t:.1f} s")
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    fn()  # warm the cache and the plan
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return times, result
+
+
+def report(label: str, times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    row = {"median": statistics.median(ordered), "p90": ordered[int(0.9 * (len(ordered) - 1))],
+           "max": ordered[-1]}
+    print(f"  {label:<46} median {row['median']:7.1f} ms   p90 {row['p90']:7.1f} ms"
+          f"   max {row['max']:7.1f} ms")
+    return row
+
+
+def measure(engine: Any, app: Any, runs: int, label: str) -> None:
+    factory = make_sessionmaker(engine)
+    period = stats.period(TODAY - timedelta(days=364), TODAY)
+    print(f"{label}: one year {period.first} .. {period.last}")
+    with factory() as s:
+        for group_by in stats.GROUPS:
+            times, out = timed(lambda g=group_by: stats.summary(s, period, g, stats.Filters(), min_cases=10),
+                               runs)
+            report(f"summary group_by={group_by} ({out['total']['received']:,} cases)", times)
+        times, _ = timed(lambda: stats.summary(s, period, "category", stats.Filters(agency="phong-ktht"),
+                                               min_cases=10), runs)
+        report("summary group_by=category agency=phong-ktht", times)
+        month = stats.period(TODAY - timedelta(days=29), TODAY)
+        times, out = timed(lambda: stats.summary(s, month, "agency", stats.Filters(), min_cases=10), runs)
+        report(f"summary group_by=agency, 30 days ({out['total']['received']:,} cases)", times)
+        times, _ = timed(lambda: stats.trend(s, 12, stats.Filters(), min_cases=10), runs)
+        report("trend months=12", times)
+        plan = s.execute(text(
+            "EXPLAIN (ANALYZE, BUFFERS) SELECT agency_id, count(*), percentile_cont(0.5) WITHIN GROUP "
+            "(ORDER BY resolved_at - received_at) FROM feedback_reports WHERE received_at >= :lo "
+            "AND received_at < :hi GROUP BY 1"), dict(zip(("lo", "hi"), period.bounds, strict=True))).all()
+        print("  plan: " + " | ".join(r[0].strip() for r in plan if "Scan" in r[0] or "Execution" in r[0]))
+    with TestClient(app) as client:
+        times, r = timed(lambda: client.get("/api/v1/stats", params={"group_by": "agency"}), runs)
+        assert r.status_code == 200, r.text
+        report("HTTP GET /api/v1/stats?group_by=agency", times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="iocmap-bench-stats-"))
+    tmp.chmod(0o755)  # the cluster runs as the postgres user when we are root
+    cluster = Cluster(tmp, port=free_port())
+    try:
+        cluster.start(fast_unsafe=True)
+        engine = make_engine(cluster.url)
+        upgrade(engine)
+        with session_scope(make_sessionmaker(engine)) as s:
+            load_defaults(s)
+        load(engine, args.reports, args.years)
+        app = create_app(get_settings(database_url=cluster.url), engine=engine)
+        measure(engine, app, args.runs, "with ix_feedback_reports_stats")
+        with engine.begin() as conn:
+            conn.execute(text("DROP INDEX ix_feedback_reports_stats"))
+        measure(engine, app, args.runs, "without ix_feedback_reports_stats")
+        engine.dispose()
+    finally:
+        cluster.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

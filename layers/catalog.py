@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gis.geojson import feature_collection
 from layers.errors import NotFound
-from layers.models import Layer
+from layers.models import Layer, LayerVersion
 
 STAFF_ROLES = frozenset({"admin", "leader", "planner", "officer"})
 
@@ -24,6 +24,20 @@ def list_layers(session: Session, role: str | None) -> list[Layer]:
         select(Layer).where(Layer.visibility.in_(visible_to(role)))
         .order_by(Layer.sort_order, Layer.slug)
     ))
+
+
+def current_versions(session: Session, layers: list[Layer]) -> dict[int, LayerVersion]:
+    """Each layer's current version row (feature count, extent), by layer id: the web map
+    draws small layers as GeoJSON and large ones from vector tiles. Uses the primary key."""
+    ids = [layer.id for layer in layers if layer.version]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(LayerVersion)
+        .join(Layer, (Layer.id == LayerVersion.layer_id) & (Layer.version == LayerVersion.version))
+        .where(Layer.id.in_(ids))
+    ).scalars()
+    return {v.layer_id: v for v in rows}
 
 
 def get_layer(session: Session, slug: str, role: str | None) -> Layer:

@@ -10,13 +10,15 @@ from pydantic import BaseModel
 from api.deps import PUBLIC, PrincipalDep, SessionDep
 from api.geojson import GeoJSONResponse
 from layers import catalog
-from layers.models import Layer
+from layers.models import Layer, LayerVersion
 
 router = APIRouter(prefix="/api/v1/layers", tags=["layers"], dependencies=[Depends(PUBLIC)])
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$")]
 
 
 class LayerPublic(BaseModel):
+    """A catalogue entry: what the map needs to list, draw (GeoJSON or tiles) and label a layer."""
+
     slug: str
     title_vi: str
     title_en: str
@@ -33,9 +35,12 @@ class LayerPublic(BaseModel):
     source: str | None
     licence: str | None
     features_url: str
+    feature_count: int
+    bbox: list[float] | None
+    attributes: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, layer: Layer) -> LayerPublic:
+    def of(cls, layer: Layer, current: LayerVersion | None) -> LayerPublic:
         return cls(
             slug=layer.slug, title_vi=layer.title_vi, title_en=layer.title_en,
             description_vi=layer.description_vi, description_en=layer.description_en,
@@ -44,6 +49,9 @@ class LayerPublic(BaseModel):
             min_zoom=layer.min_zoom, max_zoom=layer.max_zoom, version=layer.version,
             source=layer.source, licence=layer.licence,
             features_url=f"/api/v1/layers/{layer.slug}/features",
+            feature_count=current.feature_count if current else 0,
+            bbox=current.bbox if current else None,
+            attributes=layer.attributes or [],
         )
 
 
@@ -55,13 +63,16 @@ def _role(principal: PrincipalDep) -> str | None:
             summary="Danh mục lớp bản đồ / layer catalogue",
             description="Public layers for everyone; internal layers for staff roles only.")
 def list_layers(session: SessionDep, principal: PrincipalDep) -> list[LayerPublic]:
-    return [LayerPublic.of(layer) for layer in catalog.list_layers(session, _role(principal))]
+    layers = catalog.list_layers(session, _role(principal))
+    current = catalog.current_versions(session, layers)
+    return [LayerPublic.of(layer, current.get(layer.id)) for layer in layers]
 
 
 @router.get("/{slug}", response_model=LayerPublic, summary="Một lớp / one layer",
             responses={404: {"description": "unknown or not visible to you"}})
 def get_layer(slug: Slug, session: SessionDep, principal: PrincipalDep) -> LayerPublic:
-    return LayerPublic.of(catalog.get_layer(session, slug, _role(principal)))
+    layer = catalog.get_layer(session, slug, _role(principal))
+    return LayerPublic.of(layer, catalog.current_versions(session, [layer]).get(layer.id))
 
 
 @router.get("/{slug}/features", response_class=GeoJSONResponse,

@@ -18,6 +18,30 @@ def index() -> FileResponse:
     return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+@router.get("/planner")
+def planner() -> FileResponse:
+    """The planners' page; the page itself is public, its API calls are planner/admin only."""
+    return FileResponse(WEB_DIR / "planner.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/report")
+def report() -> FileResponse:
+    """Citizens' page: pin a problem on the map and send it (phone first)."""
+    return FileResponse(WEB_DIR / "report.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/track")
+def track() -> FileResponse:
+    """Follow a report by its code, or through the reporter's private link (#token=...)."""
+    return FileResponse(WEB_DIR / "track.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/officer")
+def officer() -> FileResponse:
+    """The officers' inbox; the page is public, its API calls are officer/leader/admin only."""
+    return FileResponse(WEB_DIR / "officer.html", headers={"Cache-Control": "no-cache"})
+
+
 def vendor_packages() -> dict[str, Path]:
     """The npm dependencies of web/package.json that are installed, served under /vendor.
 

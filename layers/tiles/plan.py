@@ -20,7 +20,6 @@ from layers.errors import NotFound
 from layers.tiles.settings import TileSettings
 
 Mode = Literal["product", "full"]
-MODES: tuple[Mode, ...] = ("product", "full")
 POINT_TYPES = frozenset({"point", "multipoint"})
 # The thinning pyramid holds zooms 0..CLUSTER_TOP (cells of zoom CLUSTER_TOP + 5 = 20,
 # about 38 m at the equator); from CLUSTER_TOP + 1 = 16 up, tiles carry every point.

@@ -53,14 +53,14 @@ def _value(kind: str, key: str, src: str) -> str:
     """SQL reading property ``:key`` of ``src.properties`` as the schema type (NULL if it is not)."""
     p = f"{src}.properties"
     key = f"CAST(:{key} AS text)"
+    # jsonb keeps numbers as numeric: ::numeric and ::int8/::float8 read them without the
+    # numeric -> text conversion that ->> would cost; the range test prevents overflow errors.
     if kind == "integer":
-        # length <= 18 characters cannot overflow int8; longer ones are range-checked.
-        return (f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number' AND (length({p} ->> {key}) <= 18 "
-                f"OR abs(({p} ->> {key})::numeric) < 9223372036854775807) "
-                f"THEN ({p} -> {key})::int8 END")
+        return (f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number' AND ({p} -> {key})::numeric "
+                f"BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ({p} -> {key})::int8 END")
     if kind == "number":
-        return (f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number' AND length({p} ->> {key}) <= 300 "
-                f"THEN ({p} ->> {key})::float8 END")
+        return (f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number' AND ({p} -> {key})::numeric "
+                f"BETWEEN -1e308 AND 1e308 THEN ({p} -> {key})::float8 END")
     if kind == "boolean":
         return f"CASE WHEN jsonb_typeof({p} -> {key}) = 'boolean' THEN ({p} ->> {key})::boolean END"
     return f"{p} ->> {key}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.models import Layer
@@ -34,7 +35,14 @@ class TileRuntime:
         return cls(settings=settings, cache=cache)
 
 
+# Tiles are many small queries arriving together (a map view asks for dozens): a parallel
+# plan only adds worker start-up and tuple queues when every core is already busy
+# (measured on the 163 equal-work benchmark tiles: 57-59 -> 68-79 tiles/s without it).
+_SERIAL = text("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 def _render(session: Session, plan: TilePlan, settings: TileSettings) -> Rendered:
+    session.execute(_SERIAL)
     if not plan.thinned:
         return render_features(session, plan, settings.max_features)
     rendered = render_clusters(session, plan)

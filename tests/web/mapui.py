@@ -64,3 +64,35 @@ def expect_anonymous(page: Page) -> None:
     expect(page.locator("#user-badge")).to_be_hidden()
     expect(page.locator("#logout-button")).to_be_hidden()
     expect(page.locator("body")).to_have_attribute("data-role", "anonymous")
+
+
+# ---- the planner page (/planner) ------------------------------------------------------------
+
+PLANNER_READY = "body[data-ready='1'][data-access='granted']"
+
+
+def open_planner(page: Page, base_url: str, username: str, password: str, slug: str | None = None) -> None:
+    """Open /planner (optionally on one layer), sign in from its header, wait for the list."""
+    page.goto(f"{base_url}/planner" + (f"#layer={slug}" if slug else ""))
+    page.wait_for_selector("body[data-ready='1']", state="attached")
+    if page.locator("body[data-access='granted']").count() == 0:
+        login(page, username, password)
+    page.wait_for_selector(PLANNER_READY, state="attached")
+
+
+def drop_file(page: Page, selector: str, name: str, data: bytes, mime: str = "application/octet-stream") -> None:
+    """Drop a file on an element as a user dragging it from the desktop would."""
+    transfer = page.evaluate_handle(
+        """([name, bytes, mime]) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([new Uint8Array(bytes)], name, { type: mime }));
+            return dt;
+        }""",
+        [name, list(data), mime],
+    )
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def computed_fill(page: Page, selector: str) -> str:
+    """The fill colour the browser paints for the first element matching ``selector``."""
+    return str(page.eval_on_selector(selector, "el => getComputedStyle(el).fill"))

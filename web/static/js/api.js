@@ -27,7 +27,8 @@ export function setCsrfToken(token) {
 }
 
 /**
- * Call the API. `body` (a plain object) is sent as JSON. Resolves with the parsed JSON
+ * Call the API. `body` (a plain object) is sent as JSON, a FormData as multipart (the
+ * browser sets the boundary). Resolves with the parsed JSON
  * body (GeoJSON included), or null for 204 / empty bodies; rejects with ApiError.
  */
 export async function api(path, { method = "GET", body, headers = {}, signal } = {}) {
@@ -38,7 +39,9 @@ export async function api(path, { method = "GET", body, headers = {}, signal } =
     headers: { Accept: "application/json, application/geo+json", ...headers },
     signal,
   };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

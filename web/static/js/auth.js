@@ -149,6 +149,10 @@ export class AuthControl {
       delete badge.dataset.username;
     }
     if (!this.busy) this.$("login-submit").textContent = t("auth.submit");
+    // links for some roles only (e.g. the planner page): <a data-roles="planner admin">
+    for (const node of document.querySelectorAll("[data-roles]")) {
+      node.hidden = !(user && node.dataset.roles.split(/\s+/).includes(user.role));
+    }
   }
 }
 

@@ -1,19 +1,30 @@
 // The layer catalogue: the switcher (#layer-switcher) and the drawing of each layer.
 //
-// GET /api/v1/layers lists the layers the caller may see; each is drawn from its
-// features_url with the catalogue's Leaflet path style. Paths get class names
-// "feature layer-<slug> <level> <level>-<code>" (e.g. "commune commune-24664") so CSS and
-// tests can find them. All text goes in with textContent.
+// GET /api/v1/layers lists the layers the caller may see, each with its style (styles.js),
+// attribute schema and feature count. Small layers are drawn from their features_url
+// (GeoJSON), large ones from vector tiles (layer-view.js). Administrative units keep their
+// labels and open the details panel; features of other layers open a popup built from the
+// layer's attribute schema. Paths get class names "feature layer-<slug> <level>
+// <level>-<code>" (e.g. "commune commune-24664") so CSS and tests can find them. All text
+// goes in with textContent.
 
 import { api, errorText } from "./api.js";
+import { el as node, swatch } from "./dom.js";
 import { onLangChange, pick, t } from "./i18n.js";
-import { declutterLabels, featureLabel, fitToLayer, geoJsonLayer, layerGroup, osmBaseLayer } from "./map.js";
+import { drawsFromTiles, fidClass, tileView } from "./layer-view.js";
+import {
+  declutterLabels, ensurePane, featureLabel, fitToLayer, layerGroup, onFeatureClick, osmBaseLayer,
+  styledGeoJsonLayer,
+} from "./map.js";
+import { featurePopup } from "./popup.js";
+import { featureStyle, geometryKind, legendEntries, normaliseStyle } from "./styles.js";
 
 const SELECTED_COLOR = "#d97706";
 // Leaflet's path defaults, restated so that resetting a style after a highlight is complete.
 const DEFAULT_STYLE = Object.freeze({
   color: "#3388ff", weight: 3, opacity: 1, fillColor: null, fillOpacity: 0.2, dashArray: null,
 });
+const TILE_PANE = "vectortiles";
 
 export class LayerManager {
   /**
@@ -57,13 +68,16 @@ export class LayerManager {
     this.clearSelection({ notify: false });
     for (const entry of previous.values()) this.removeFromMap(entry);
 
+    // a layer created but not yet published has nothing to draw
+    metas = metas.filter((meta) => meta.version > 0);
     this.catalogue = metas;
     this.loaded = true;
     this.entries = new Map(metas.map((meta) => {
       const before = previous.get(meta.slug);
       return [meta.slug, {
-        meta, on: before ? before.on : Boolean(meta.default_on),
-        data: null, pending: null, geo: null, group: null, loading: false, error: null,
+        meta, on: before ? before.on : Boolean(meta.default_on), style: normaliseStyle(meta.style, geometryKind(meta.geometry_type)),
+        tiles: drawsFromTiles(meta), data: null, pending: null, geo: null, group: null, loading: false,
+        error: null,
       }];
     }));
     this.render();
@@ -121,6 +135,15 @@ export class LayerManager {
   }
 
   async draw(entry, seq) {
+    if (entry.tiles && !entry.group) {
+      await this.buildTiles(entry);
+      if (entry.tiles && entry.group) {
+        if (seq !== this.loadSeq || !entry.on) return;
+        if (this.inZoomRange(entry.meta) && !this.map.hasLayer(entry.group)) entry.group.addTo(this.map);
+        this.render();
+        return;
+      }
+    }
     try {
       await this.ensureData(entry);
     } catch {
@@ -133,14 +156,42 @@ export class LayerManager {
     this.render();
   }
 
+  /**
+   * A large layer from vector tiles; when Leaflet.VectorGrid cannot be loaded the layer
+   * falls back to GeoJSON (entry.tiles becomes false).
+   */
+  async buildTiles(entry) {
+    entry.loading = true;
+    this.render();
+    try {
+      ensurePane(this.map, TILE_PANE, 450);
+      entry.geo = await tileView(this.map, entry.meta, entry.style, { pane: TILE_PANE });
+      entry.group = layerGroup();
+      entry.group.addLayer(entry.geo);
+    } catch {
+      entry.tiles = false;
+      entry.geo = null;
+    } finally {
+      entry.loading = false;
+    }
+  }
+
   /** Build the Leaflet layers (paths and labels) of one catalogue layer. */
   build(entry) {
     const { meta } = entry;
     const labels = [];
-    entry.geo = geoJsonLayer(entry.data, {
+    entry.geo = styledGeoJsonLayer(entry.data, {
       style: (feature) => this.baseStyle(meta, feature),
-      onEachFeature: (feature, path) => {
+      onFeature: (feature, path) => {
         const p = feature.properties || {};
+        if (!isAdminUnit(p)) {
+          path.on({
+            mouseover: () => this.styleFeature(meta.slug, path, "hover"),
+            mouseout: () => this.styleFeature(meta.slug, path),
+          });
+          onFeatureClick(path, this.map, () => featurePopup(meta, p));
+          return;
+        }
         if (p.short_name) {
           labels.push(featureLabel(feature, path, p.short_name, {
             className: `label-${meta.slug}`, color: meta.style && meta.style.color,
@@ -160,21 +211,25 @@ export class LayerManager {
   }
 
   baseStyle(meta, feature) {
-    const style = { ...DEFAULT_STYLE, ...(meta.style || {}) };
+    const entry = this.entries.get(meta.slug);
+    const kind = geometryKind((feature && feature.geometry && feature.geometry.type) || meta.geometry_type);
+    const p = (feature && feature.properties) || {};
+    const style = { ...DEFAULT_STYLE, ...featureStyle(entry ? entry.style : normaliseStyle(meta.style, kind), p, kind) };
     // A fill with opacity 0 still catches clicks in SVG: outline-only layers get no fill,
     // so they never hide the layers beneath them from the pointer.
     if (style.fillOpacity === 0 && style.fill === undefined) style.fill = false;
-    const p = (feature && feature.properties) || {};
     const classes = ["feature", `layer-${meta.slug}`];
     if (p.level && p.code) classes.push(cssIdent(p.level), `${cssIdent(p.level)}-${cssIdent(p.code)}`);
     if (p.geometry_complete === false) classes.push("geometry-incomplete");
+    const fid = fidClass(feature);
+    if (fid) classes.push(fid);
     style.className = classes.join(" ");
     return style;
   }
 
   styleFeature(slug, path, state) {
     const entry = this.entries.get(slug);
-    if (!entry) return;
+    if (!entry || !path.setStyle) return;
     const base = this.baseStyle(entry.meta, path.feature);
     delete base.className; // fixed when the path is created
     const { weight, fillOpacity } = base;
@@ -185,7 +240,8 @@ export class LayerManager {
         fillOpacity: Math.min(0.4, fillOpacity + 0.15), dashArray: null,
       });
     } else if (state === "hover") {
-      path.setStyle({ ...base, weight: weight + 1.5, fillOpacity: Math.min(0.45, fillOpacity + 0.2) });
+      const most = isAdminUnit(path.feature.properties || {}) ? 0.45 : 0.9;
+      path.setStyle({ ...base, weight: weight + 1.5, fillOpacity: Math.min(most, fillOpacity + 0.2) });
     } else {
       path.setStyle(base);
     }
@@ -215,7 +271,7 @@ export class LayerManager {
 
   findPath(slug, predicate) {
     const entry = this.entries.get(slug);
-    if (!entry || !entry.geo) return null;
+    if (!entry || !entry.geo || entry.tiles) return null;
     let found = null;
     entry.geo.eachLayer((path) => {
       if (!found && predicate((path.feature && path.feature.properties) || {})) found = path;
@@ -239,6 +295,7 @@ export class LayerManager {
    */
   async revealUnit(predicate) {
     for (const entry of this.entries.values()) {
+      if (entry.tiles || entry.meta.group !== "boundaries") continue;
       try {
         await this.ensureData(entry);
       } catch {
@@ -391,18 +448,14 @@ export class LayerManager {
     input.addEventListener("change", () => this.setVisible(meta.slug, input.checked));
 
     const label = el("label", { className: "layer-toggle", htmlFor: id });
-    const swatch = el("span", { className: "swatch" });
-    const style = meta.style || {};
-    if (style.color) swatch.style.borderColor = style.color;
-    if (style.fillColor && style.fillOpacity !== 0) swatch.style.backgroundColor = style.fillColor;
-    if (style.dashArray) swatch.style.borderStyle = "dashed";
-    label.append(input, swatch, el("span", { className: "layer-title" }, pick(meta, "title")));
+    label.append(input, layerSwatch(meta, entry.style), el("span", { className: "layer-title" }, pick(meta, "title")));
     if (meta.visibility === "internal") label.append(el("span", { className: "tag" }, t("layers.internal")));
     if (entry.loading) label.append(el("span", { className: "spinner", "aria-hidden": "true" }));
     item.append(label);
 
     const description = pick(meta, "description");
     if (description) item.append(el("p", { className: "layer-desc" }, description));
+    if (entry.style.type !== "single") item.append(layerLegend(meta, entry.style));
     if (entry.on && entry.group && !this.inZoomRange(meta)) {
       item.append(el("p", { className: "layer-note" }, t("layers.zoom_hint", { min: meta.min_zoom, max: meta.max_zoom })));
     }
@@ -414,6 +467,37 @@ export class LayerManager {
     }
     return item;
   }
+}
+
+/** The switcher's swatch: outline and fill of a "single" style, a ring of colours otherwise. */
+function layerSwatch(meta, style) {
+  const kind = geometryKind(meta.geometry_type);
+  const box = el("span", { className: `swatch swatch-${kind}` });
+  if (style.type === "single") {
+    box.style.borderColor = style.color;
+    if (style.fill !== false && style.fillOpacity !== 0) box.style.backgroundColor = style.fillColor;
+    if (style.dashArray) box.style.borderStyle = "dashed";
+  } else {
+    const colors = legendEntries(style).filter((r) => !r.other).map((r) => r.color).slice(0, 6);
+    box.style.background = colors.length > 1 ? `linear-gradient(90deg, ${colors.join(", ")})` : colors[0] || "";
+    box.style.borderColor = style.color;
+  }
+  return box;
+}
+
+/** The categories or classes of a layer's style, under its switcher entry. */
+function layerLegend(meta, style) {
+  const list = node("ul", { className: "layer-legend", dataset: { layer: meta.slug } });
+  const shape = geometryKind(meta.geometry_type) === "point" ? "dot" : "box";
+  for (const row of legendEntries(style)) {
+    if (row.other && !style.default.label) continue;
+    list.append(node("li", {}, swatch(row.color, { shape }), node("span", {}, row.other ? style.default.label : row.label)));
+  }
+  return list;
+}
+
+function isAdminUnit(p) {
+  return Boolean(p.level && p.code);
 }
 
 function layerCredits(meta) {

@@ -123,6 +123,10 @@ def test_a_citizen_reports_a_problem_from_a_phone_and_gets_a_tracking_code(
     expect(page.locator("#result-code")).to_have_text(code)
     expect(page.locator("#result-timeline .timeline-item[data-action='created']")).to_have_count(1)
     expect(page.locator("#result-photos img")).to_have_count(1)
+    # the device remembers the private link of what it sent, until told to forget it
+    expect(page.locator(f"#my-reports-list [data-code='{code}'] a")).to_have_attribute("href", re.compile("^/track#token="))
+    page.click("#forget-mine")
+    expect(page.locator("#my-reports")).to_be_hidden()
     assert page_log.console_errors == [] and page_log.page_errors == []
     assert page_log.external_requests == []
 

@@ -13,7 +13,7 @@ import { el, fill } from "./dom.js";
 import { applyI18n, formatDateTime, formatNumber, onLangChange, t, toggleLang } from "./i18n.js";
 import { icon, pinNode } from "./icons.js";
 import { centreOn, createMap, nodeMarker } from "./map.js";
-import { myReports } from "./my-reports.js";
+import { forgetReports, myReports } from "./my-reports.js";
 import { drawCommunes } from "./reports-layer.js";
 import {
   OPEN_STATUSES, agencyName, answerFacts, categoryChip, deadlineChip, deadlineLine, factList, photoStrip,
@@ -43,6 +43,10 @@ class TrackPage {
       this.respond();
     });
     $("support-button").addEventListener("click", () => this.support());
+    $("forget-mine").addEventListener("click", () => {
+      forgetReports(); // a shared phone: the private links go with the list
+      this.renderMine();
+    });
     window.addEventListener("hashchange", () => this.route());
     onLangChange(() => {
       this.renderMine();

@@ -49,12 +49,12 @@ if [ ! -f "$py_stamp" ]; then
   rm -f .venv/.stamp-*; touch "$py_stamp"
 fi
 
-# --- Front-end packages from npm (Leaflet), pinned by web/package-lock.json ---
+# --- Front-end packages from npm (Leaflet, Chart.js, Swagger UI), pinned by web/package-lock.json; no install scripts (swagger-ui-dist pulls an analytics postinstall) ---
 if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
 js_stamp="web/node_modules/.stamp-$(sha256sum web/package-lock.json | cut -c1-16)"
 if [ ! -f "$js_stamp" ]; then
   say "installing front-end packages (npm ci)"
-  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  (cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   touch "$js_stamp"
 fi
 

@@ -42,6 +42,18 @@ def officer() -> FileResponse:
     return FileResponse(WEB_DIR / "officer.html", headers={"Cache-Control": "no-cache"})
 
 
+@router.get("/ioc")
+def ioc() -> FileResponse:
+    """Leaders' operations screen (live map, KPIs, heatmaps); its API calls are staff only."""
+    return FileResponse(WEB_DIR / "ioc.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/stats")
+def stats() -> FileResponse:
+    """Public statistics: how fast and how well each agency handles citizens' reports."""
+    return FileResponse(WEB_DIR / "stats.html", headers={"Cache-Control": "no-cache"})
+
+
 def vendor_packages() -> dict[str, Path]:
     """The npm dependencies of web/package.json that are installed, served under /vendor.
 

@@ -15,6 +15,7 @@ from api.routes import (
     analytics,
     auth,
     communes,
+    docs,
     events,
     exports,
     feedback,
@@ -59,14 +60,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     app = FastAPI(
         title="iocmap API", version="1", description=DESCRIPTION, lifespan=lifespan,
-        docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/openapi.json",  # /docs: api.routes.docs (no CDN)
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     add_exception_handlers(app)
     for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback,
-                   incidents, events, analytics, open311, stats, web):
+                   incidents, events, analytics, open311, stats, web, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR / "static"), name="static")
     for name, path in web.vendor_packages().items():

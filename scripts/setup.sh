@@ -27,8 +27,13 @@ have_postgis() {
     && ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1
 }
 
+# An external database named in .env (read by the app too) means no local PostgreSQL.
+env_db_url() {
+  [ -f .env ] && grep -Eq '^[[:space:]]*(IOCMAP_)?DATABASE_URL[[:space:]]*=[[:space:]]*[^[:space:]#]' .env
+}
+
 # --- PostgreSQL + PostGIS (the private cluster; tests always start a throwaway one) ---
-if [ "$mode" = test ] || [ -z "${DATABASE_URL:-}${IOCMAP_DATABASE_URL:-}" ]; then
+if [ "$mode" = test ] || { [ -z "${DATABASE_URL:-}${IOCMAP_DATABASE_URL:-}" ] && ! env_db_url; }; then
   if [ -z "${IOCMAP_TEST_DATABASE_URL:-}" ] || [ "$mode" = run ]; then
     have_postgis || apt_install postgresql-15 postgresql-15-postgis-3
   fi

@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import PUBLIC, PrincipalDep, SessionDep
 from api.errors import error_body
+from api.routes.docs import swagger_page
 from layers import catalog
 from layers.errors import InvalidInput, NotFound
 from layers.models import Layer
@@ -149,8 +149,7 @@ def api_definition(request: Request, session: SessionDep, principal: PrincipalDe
     fmt = _format(request, params.parse_simple(_pairs(request)))
     lang = _lang(request)
     if fmt == "html":
-        return get_swagger_ui_html(openapi_url=f"{_base(request)}/api?f=json",
-                                   title="iocmap — OGC API - Features")
+        return swagger_page(request, f"{_base(request)}/api?f=json", "iocmap — OGC API - Features")
     layers = catalog.list_layers(session, _role(principal))
     return _json(openapi.openapi(_base(request), layers, lang), lang, docs.OPENAPI_JSON)
 

@@ -17,10 +17,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect, sync_playwright
 
 from tests.conftest import PASSWORD
 from tests.web.mapui import LOCAL_HOSTS, PageLog
+
+# CI machines have 2 cores: a page that renders in 1 s on a quiet machine can take 6 s
+# under load, so assertions wait as long as actions do (Playwright's default is 5 s).
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("IOCMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from api.errors import add_exception_handlers
 from api.limits import BodySizeLimit
 from api.routes import (
+    agencies,
     analytics,
     auth,
     communes,
@@ -67,7 +68,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     add_exception_handlers(app)
     for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback,
-                   incidents, events, analytics, open311, stats, web, docs):
+                   incidents, events, analytics, open311, stats, agencies, web, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.WEB_DIR / "static"), name="static")
     for name, path in web.vendor_packages().items():

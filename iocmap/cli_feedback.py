@@ -9,7 +9,7 @@ from rich.console import Console
 
 from layers.db import session_scope
 from layers.errors import DomainError
-from layers.feedback import workflow
+from layers.feedback import stats_rollup, workflow
 from layers.feedback.media import MediaStore
 from layers.settings import get_settings
 
@@ -25,18 +25,23 @@ def _factory():  # type: ignore[no-untyped-def]
 
 @feedback_app.command("close-stale")
 def close_stale() -> None:
-    """Close resolved reports the citizen left unanswered for 7 days (resolved_unconfirmed).
+    """Close resolved reports the citizen left unanswered for 7 days (resolved_unconfirmed),
+    then fold the statistics journal into the monthly rollup.
 
     Run it hourly, e.g. cron: ``0 * * * * cd /srv/iocmap && .venv/bin/iocmap feedback close-stale``.
-    The officers' inbox also does it before listing, so a missed run only delays the closing.
+    The officers' inbox also closes before listing and the statistics fold a long journal on
+    read, so a missed run only delays the closing; the hourly fold keeps that off requests.
     """
     try:
         with session_scope(_factory()) as session:
             closed = workflow.close_unconfirmed(session)
+        with session_scope(_factory()) as session:
+            folded = stats_rollup.compact(session)
     except DomainError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     typer.echo(f"closed {closed}")
+    typer.echo(f"statistics journal rows folded {max(folded, 0)}")
 
 
 @feedback_app.command("prune-media")

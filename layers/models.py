@@ -264,6 +264,7 @@ class ImportJob(Base):
 # Base.metadata for Alembic and the schema test (and keeps relationship names resolvable).
 import layers.analytics.models  # noqa: E402  (the monthly H3 rollup of settled reports)
 import layers.apikeys  # noqa: E402  (API keys of Open311 clients)
+import layers.feedback.map_cells  # noqa: E402  (the public map's per-cell tally of reports)
 import layers.feedback.models  # noqa: E402
 import layers.feedback.stats  # noqa: E402  (the statistics' covering index)
 import layers.incidents.models  # noqa: E402  (incidents, their timeline, the event log)

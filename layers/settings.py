@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     feedback_anon_limit: int = 5
     feedback_anon_window_minutes: int = 10
+    # Secret mixed into the stored hash of anonymous reporters' IP addresses (HMAC), so the
+    # hashes in a leaked database cannot be reversed by hashing all 2^32 IPv4 addresses.
+    # Unset: a random one is generated once in data_dir/secrets/feedback-ip-pepper.
+    feedback_ip_pepper: SecretStr | None = None
     # Open311 GeoReport v2 (layers/open311): our jurisdiction_id; public statistics
     # (layers/feedback/stats.py): groups with fewer cases show no rates or ranks.
     open311_jurisdiction_id: str = "dakmil.vn"

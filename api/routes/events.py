@@ -15,11 +15,20 @@ The stream: ``retry:``, then the missed events when ``Last-Event-ID`` (header, o
 connection. After ``STREAM_SECONDS`` the server ends the stream and EventSource
 reconnects with Last-Event-ID, losing nothing, so a revoked session stops receiving
 within that time.
+
+Database connections: a stream lives for minutes, so it must not keep one of the app's
+pooled connections (pool 10 + overflow 10). ``LiveGuard`` signs the caller in within ONE
+worker-thread call that checks a connection out, reads the session and gives it back,
+instead of the request-scoped ``SessionDep``: 200 browsers opening at once (a leader's
+meeting, a restarted server) then queue for milliseconds each and never starve the pool
+(measured: tests/api/test_events_burst.py). The replay of missed events and the JSON page
+also check out, read and return in one call.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio
@@ -27,13 +36,47 @@ import orjson
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api.deps import RequireRoles
+from api.deps import RequireRoles, get_principal
 from layers import events
-from layers.errors import InvalidInput
-from layers.models import User
+from layers.db import session_scope
+from layers.errors import Forbidden, InvalidInput, NotAuthenticated
 
-LIVE = RequireRoles("admin", "leader", "officer")
-Live = Annotated[User, Depends(LIVE)]
+
+@dataclass(frozen=True)
+class Listener:
+    """What a stream needs to know of its user, read once (no ORM object outlives the check)."""
+
+    username: str
+    role: str
+    agencies: tuple[str, ...]
+
+
+def _sign_in(request: Request) -> Listener | None:
+    """Bearer token or session cookie, exactly as ``get_principal``; the connection is back in
+    the pool when this returns."""
+    with session_scope(request.app.state.sessionmaker) as session:
+        user = get_principal(request, session).user
+        if user is None:
+            return None
+        return Listener(user.username, user.role, tuple(a.code for a in user.agencies))
+
+
+class LiveGuard(RequireRoles):
+    """``RequireRoles`` for long-lived streams: same roles, same 401/403, but no pooled
+    connection held by a request-scoped session (see the module docstring)."""
+
+    async def __call__(self, request: Request) -> Listener:  # type: ignore[override]
+        listener = await anyio.to_thread.run_sync(_sign_in, request)
+        if listener is None:
+            raise NotAuthenticated("Cần đăng nhập / sign-in required", code="not_authenticated")
+        if listener.role not in self.roles:
+            raise Forbidden("Vai trò không được phép / role not allowed", code="forbidden",
+                            required_roles=sorted(self.roles))
+        return listener
+
+
+LIVE = LiveGuard("admin", "leader", "officer")
+Live = Annotated[Listener, Depends(LIVE)]
 HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 900.0
 RETRY_MS = 3000
@@ -113,7 +156,7 @@ async def live_events(
     after: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
-    scope = events.scope_for(user.role, [a.code for a in user.agencies])
+    scope = events.scope_for(user.role, list(user.agencies))
     if "text/event-stream" in request.headers.get("accept", "").lower():
         resume = _last_id(last_event_id, last_event_id_q)
         return StreamingResponse(

@@ -333,3 +333,56 @@ class ResponseTemplate(Base):
 
     category: Mapped[Category | None] = relationship(lazy="joined")
     agency: Mapped[Agency | None] = relationship(lazy="joined")
+
+
+# ---- the rollup of the public statistics (migration 0007; see layers.feedback.stats_rollup) ----
+
+
+class _StatsCounters:
+    """A case's contribution to the statistics, summed: how many cases, and how many of them
+    resolved, on time, open, rejected, duplicate, closed unconfirmed, resolved once,
+    disputed, rated, and the sum of their ratings."""
+
+    received: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    open: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    duplicate: Mapped[int] = mapped_column(Integer)
+    unconfirmed: Mapped[int] = mapped_column(Integer)
+    ever_resolved: Mapped[int] = mapped_column(Integer)
+    disputed: Mapped[int] = mapped_column(Integer)
+    ratings: Mapped[int] = mapped_column(Integer)
+    rating_sum: Mapped[int] = mapped_column(Integer)
+
+
+class StatsCell(_StatsCounters, Base):
+    """The cube: per Vietnamese month, handling-time bucket and every grouping of (agency,
+    category, commune); ``dims`` = bit mask of the kept ones (1, 2, 4), a dropped one is 0/''."""
+
+    __tablename__ = "feedback_stats_cells"
+
+    dims: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+
+
+class StatsDelta(_StatsCounters, Base):
+    """The journal the trigger appends to: one case's old contribution (-1) or new one (+1)."""
+
+    __tablename__ = "feedback_stats_delta"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[int] = mapped_column(Integer)
+    commune_code: Mapped[str] = mapped_column(String(16))
+    month: Mapped[date] = mapped_column(Date)
+    bucket: Mapped[int] = mapped_column(SmallInteger)
+
+
+# Open cases not yet due, for the statistics' overdue count (open - not yet due).
+Index("ix_feedback_reports_open_due", Report.due_at, postgresql_where=text(OPEN_SQL),
+      postgresql_include=["received_at", "agency_id", "category_id", "commune_code"])

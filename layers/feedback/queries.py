@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gis.nearby import degree_margins
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.feedback.models import OPEN_SQL, STATUSES, Category, Report, Support, Transition
+from layers.feedback.ratelimit import ip_hash
 from layers.feedback.reports import token_hash
 from layers.models import Agency, User
 
@@ -110,6 +111,12 @@ def _filtered(session: Session, f: Filters, now: datetime) -> Select[Any]:
     return stmt
 
 
+def filtered(session: Session, f: Filters, now: datetime | None = None) -> Select[Any]:
+    """The reports matching ``f`` (unknown status or category: 422), as the public lists,
+    the map points and the map clusters (``layers.feedback.clusters``) all filter them."""
+    return _filtered(session, f, now or datetime.now(UTC))
+
+
 def list_reports(
     session: Session, f: Filters, now: datetime | None = None, *,
     agency_ids: list[int] | None = None, count: bool = False,
@@ -195,9 +202,14 @@ def nearby(session: Session, lon: float, lat: float, category: str | None, now: 
 
 
 def fingerprint(user: User | None, ip: str | None, user_agent: str | None) -> str:
-    """One supporter = one account, or one anonymous browser (IP + user agent), hashed."""
-    raw = f"user:{user.id}" if user else f"anon:{ip or ''}|{user_agent or ''}"
-    return hashlib.sha256(raw.encode()).hexdigest()
+    """One supporter = one account, or one anonymous browser (IP + user agent), hashed.
+
+    The anonymous form is keyed with the rate limiter's secret pepper: a plain hash of an
+    address and a common user agent could be reversed by trying every IPv4 address.
+    """
+    if user:
+        return hashlib.sha256(f"user:{user.id}".encode()).hexdigest()
+    return ip_hash(f"anon:{ip or ''}|{user_agent or ''}")
 
 
 def support(session: Session, code: str, fingerprint_: str,

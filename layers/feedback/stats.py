@@ -24,65 +24,43 @@ Small numbers: a group with fewer than ``min_cases`` received cases shows counts
 in ``suppressed_metrics``. Ranks (by on-time share, then median time) only among groups
 with an on-time share.
 
-Speed: one pass over the period's rows; the total comes from the same pass (GROUPING
-SETS) and both percentiles from one sort per group (array form of ``percentile_cont``).
-The covering index ``ix_feedback_reports_stats`` (declared below, migration 0006_apikeys)
-makes short periods and filtered questions index-only scans; a whole year of a million
-cases is a sequential scan plus in-memory sorts, 2.5-5 s on the shared benchmark machine
-(see bench/README.md: above the 500 ms target; the next step is a rollup of settled cases).
+Where the numbers come from (``layers.feedback.stats_rollup``): a trigger-maintained
+rollup per Vietnamese month (exact counts, always current) plus the base table for the
+partial months at the period's edges and for the open cases not yet due. The median and
+the 90th percentile come from handling-time histograms (50 log-spaced buckets per decade):
+within ``stats_rollup.PERCENTILE_TOLERANCE`` (4.71 %) of the exact ``percentile_cont``.
+A year of a million cases: see bench/feedback_stats_bench.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Index, select, text
+from sqlalchemy import Index, select
 from sqlalchemy.orm import Session
 
 from layers.errors import InvalidInput
 from layers.feedback.calendar import VN_TZ, local_date
-from layers.feedback.models import OPEN_SQL, Category, Report
+from layers.feedback.models import Category, Report
+from layers.feedback.stats_rollup import Question, Tally, percentiles, tallies
 from layers.models import AdminUnit, Agency
 
-GROUPS = {"agency": "agency_id", "commune": "commune_code", "category": "category_id"}
+GROUPS = ("agency", "commune", "category")
 MAX_DAYS = 5 * 366
 MAX_MONTHS = 60
 DEFAULT_DAYS = 365
-RESOLVED_SQL = "status IN ('resolved', 'closed')"
 RATES = ("on_time_pct", "median_hours", "p90_hours", "satisfaction", "dispute_rate_pct")
-# The percentiles sort the resolved cases of each group and of the total (~0.8 M rows for
-# a million cases): with the default 4 MB those sorts spill to disk. Transaction-local.
-WORK_MEM = "64MB"
 
-# Every column the statistics read rides in the index, so a year of a million reports is
-# read from the index alone (no heap visits once the visibility map is set by vacuum).
+# Every column the statistics read rides in the index, so the base-table edges of a period
+# (partial months) are index-only scans.
 STATS_INDEX = Index(
     "ix_feedback_reports_stats",
     Report.received_at,
     postgresql_include=["agency_id", "category_id", "commune_code", "status", "due_at", "resolved_at",
                         "closure", "citizen_rating", "dispute_count"],
 )
-
-_AGGREGATES = f"""
-    count(*) AS received,
-    count(*) FILTER (WHERE {RESOLVED_SQL}) AS resolved,
-    count(*) FILTER (WHERE {RESOLVED_SQL} AND resolved_at <= due_at) AS on_time,
-    count(*) FILTER (WHERE {OPEN_SQL}) AS open,
-    count(*) FILTER (WHERE {OPEN_SQL} AND due_at < :now) AS overdue_now,
-    count(*) FILTER (WHERE status = 'rejected') AS rejected,
-    count(*) FILTER (WHERE status = 'duplicate') AS duplicate,
-    count(*) FILTER (WHERE closure = 'resolved_unconfirmed') AS resolved_unconfirmed,
-    count(*) FILTER (WHERE resolved_at IS NOT NULL) AS ever_resolved,
-    count(*) FILTER (WHERE dispute_count > 0) AS disputed,
-    count(citizen_rating) AS ratings,
-    avg(citizen_rating) AS satisfaction,
-    percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-        ORDER BY extract(epoch FROM resolved_at - received_at) / 3600.0
-    ) FILTER (WHERE {RESOLVED_SQL}) AS hours
-"""
 
 
 @dataclass(frozen=True)
@@ -121,47 +99,41 @@ def period(start: date | None, end: date | None, today: date | None = None) -> P
     return Period(first, last)
 
 
-def _where(session: Session, f: Filters) -> tuple[str, dict[str, Any]]:
-    """Filter clauses (constants) and their bound values; unknown codes are a 422."""
-    clauses: list[str] = []
-    params: dict[str, Any] = {}
+def _question(session: Session, group: str, f: Filters) -> Question:
+    """The filters as ids; unknown codes are a 422."""
+    agency_id = category_id = None
     if f.agency:
-        params["agency"] = session.scalar(select(Agency.id).where(Agency.code == f.agency))
-        if params["agency"] is None:
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == f.agency))
+        if agency_id is None:
             raise InvalidInput(f"Không có cơ quan / unknown agency: {f.agency}", code="unknown_agency")
-        clauses.append("agency_id = :agency")
     if f.category:
-        params["category"] = session.scalar(select(Category.id).where(Category.code == f.category))
-        if params["category"] is None:
+        category_id = session.scalar(select(Category.id).where(Category.code == f.category))
+        if category_id is None:
             raise InvalidInput(f"Lĩnh vực không hợp lệ / unknown category: {f.category}",
                                code="unknown_category")
-        clauses.append("category_id = :category")
-    if f.commune:
-        params["commune"] = f.commune
-        clauses.append("commune_code = :commune")
-    return "".join(f" AND {c}" for c in clauses), params
+    return Question(group, agency_id, category_id, f.commune or None)
 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _metrics(row: Any, min_cases: int) -> dict[str, Any]:
+def _metrics(t: Tally, min_cases: int) -> dict[str, Any]:
     """Counts always; rates only over bases of at least ``min_cases``."""
-    hours = row.hours or [None, None]
+    median, p90 = percentiles(t.hist, (0.5, 0.9))
     out: dict[str, Any] = {
-        "received": row.received, "resolved": row.resolved, "open": row.open,
-        "overdue_now": row.overdue_now, "rejected": row.rejected, "duplicate": row.duplicate,
-        "resolved_unconfirmed": row.resolved_unconfirmed, "ratings": row.ratings,
-        "on_time_pct": _pct(row.on_time, row.resolved),
-        "median_hours": None if hours[0] is None else round(float(hours[0]), 1),
-        "p90_hours": None if hours[1] is None else round(float(hours[1]), 1),
-        "satisfaction": None if row.satisfaction is None else round(float(row.satisfaction), 2),
-        "dispute_rate_pct": _pct(row.disputed, row.ever_resolved),
+        "received": t.received, "resolved": t.resolved, "open": t.open,
+        "overdue_now": t.overdue_now, "rejected": t.rejected, "duplicate": t.duplicate,
+        "resolved_unconfirmed": t.unconfirmed, "ratings": t.ratings,
+        "on_time_pct": _pct(t.on_time, t.resolved),
+        "median_hours": None if median is None else round(median, 1),
+        "p90_hours": None if p90 is None else round(p90, 1),
+        "satisfaction": round(t.rating_sum / t.ratings, 2) if t.ratings else None,
+        "dispute_rate_pct": _pct(t.disputed, t.ever_resolved),
     }
-    bases = {"on_time_pct": row.resolved, "median_hours": row.resolved, "p90_hours": row.resolved,
-             "satisfaction": row.ratings, "dispute_rate_pct": row.ever_resolved}
-    suppressed = row.received < min_cases
+    bases = {"on_time_pct": t.resolved, "median_hours": t.resolved, "p90_hours": t.resolved,
+             "satisfaction": t.ratings, "dispute_rate_pct": t.ever_resolved}
+    suppressed = t.received < min_cases
     hidden = [m for m in RATES if suppressed or bases[m] < min_cases]
     for metric in hidden:
         out[metric] = None
@@ -197,45 +169,27 @@ def _ranked(groups: list[dict[str, Any]]) -> None:
 
 
 def summary(session: Session, p: Period, group_by: str, f: Filters, *, min_cases: int,
-            now: datetime | None = None) -> dict[str, Any]:
-    """Per group and in total, for the reports received in ``p``.
-
-    Index: ix_feedback_reports_stats (received_at) INCLUDE (every column read).
-    """
+            now: datetime | None = None, direct: bool = False) -> dict[str, Any]:
+    """Per group and in total, for the reports received in ``p``. ``direct``: from the
+    base table alone (the reference the rollup is tested against; slow on a year)."""
     if group_by not in GROUPS:
         raise InvalidInput("group_by: agency | commune | category", code="bad_group_by",
                            allowed=list(GROUPS))
     now = now or datetime.now(UTC)
-    column = GROUPS[group_by]
-    where, params = _where(session, f)
-    lo, hi = p.bounds
-    sql = (f"SELECT {column} AS key, GROUPING({column}) AS is_total, {_AGGREGATES} "  # noqa: S608 (constants)
-           f"FROM feedback_reports WHERE received_at >= :lo AND received_at < :hi{where} "
-           f"GROUP BY GROUPING SETS (({column}), ())")
-    session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-    rows = session.execute(text(sql), {**params, "lo": lo, "hi": hi, "now": now}).all()
-    total_row = next((r for r in rows if r.is_total), None)
-    group_rows = [r for r in rows if not r.is_total]
-    names = _names(session, group_by, [r.key for r in group_rows])
+    by_key = tallies(session, _question(session, group_by, f), p.first, p.last, now, direct=direct)
+    total = Tally()
+    for t in by_key.values():
+        total.add(t)
+    names = _names(session, group_by, list(by_key))
     groups = []
-    for r in group_rows:
-        code, name_vi, name_en = names.get(r.key, (str(r.key), str(r.key), str(r.key)))
-        groups.append({"key": code, "name_vi": name_vi, "name_en": name_en, **_metrics(r, min_cases)})
+    for key, t in by_key.items():
+        code, name_vi, name_en = names.get(key, (str(key), str(key), str(key)))
+        groups.append({"key": code, "name_vi": name_vi, "name_en": name_en, **_metrics(t, min_cases)})
     _ranked(groups)
     groups.sort(key=lambda g: (g["rank"] is None, g["rank"] or 0, -g["received"], g["key"]))
-    total = _metrics(total_row, min_cases) if total_row is not None else _empty(min_cases)
     return {"start": p.first, "end": p.last, "group_by": group_by, "min_cases": min_cases,
             "filters": {"agency": f.agency, "commune": f.commune, "category": f.category},
-            "generated_at": now, "total": total, "groups": groups}
-
-
-_ZERO = SimpleNamespace(received=0, resolved=0, open=0, overdue_now=0, rejected=0, duplicate=0,
-                        resolved_unconfirmed=0, ratings=0, on_time=0, ever_resolved=0, disputed=0,
-                        hours=None, satisfaction=None)
-
-
-def _empty(min_cases: int) -> dict[str, Any]:
-    return _metrics(_ZERO, min_cases)
+            "generated_at": now, "total": _metrics(total, min_cases), "groups": groups}
 
 
 def _month(day: date, shift: int = 0) -> date:
@@ -244,12 +198,9 @@ def _month(day: date, shift: int = 0) -> date:
 
 
 def trend(session: Session, months: int, f: Filters, *, min_cases: int, until: date | None = None,
-          now: datetime | None = None) -> dict[str, Any]:
+          now: datetime | None = None, direct: bool = False) -> dict[str, Any]:
     """One row per Vietnamese calendar month (oldest first, empty months included) of the
-    ``months`` months ending with ``until``'s month (default: this month).
-
-    Index: ix_feedback_reports_stats, as ``summary``.
-    """
+    ``months`` months ending with ``until``'s month (default: this month)."""
     if not 1 <= months <= MAX_MONTHS:
         raise InvalidInput(f"months: 1-{MAX_MONTHS}", code="bad_months")
     now = now or datetime.now(UTC)
@@ -257,20 +208,12 @@ def trend(session: Session, months: int, f: Filters, *, min_cases: int, until: d
     first = _month(last, -(months - 1))
     if first.year < 2000 or last.year > 2200:
         raise InvalidInput("Ngày ngoài phạm vi / date out of range", code="bad_date")
-    where, params = _where(session, f)
-    lo = datetime.combine(first, time.min, VN_TZ)
-    hi = datetime.combine(_month(last, 1), time.min, VN_TZ)
-    sql = ("SELECT (date_trunc('month', received_at AT TIME ZONE 'Asia/Ho_Chi_Minh'))::date AS month, "  # noqa: S608
-           f"{_AGGREGATES} FROM feedback_reports WHERE received_at >= :lo AND received_at < :hi{where} "
-           "GROUP BY 1")
-    session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-    rows = {r.month: r for r in session.execute(text(sql), {**params, "lo": lo, "hi": hi, "now": now})}
+    by_month = tallies(session, _question(session, "month", f), first, _month(last, 1) - timedelta(days=1),
+                       now, direct=direct)
     series = []
     for i in range(months):
         month = _month(first, i)
-        row = rows.get(month)
-        metrics = _metrics(row, min_cases) if row is not None else _empty(min_cases)
-        series.append({"month": month.strftime("%Y-%m"), **metrics})
+        series.append({"month": month.strftime("%Y-%m"), **_metrics(by_month.get(month, Tally()), min_cases)})
     return {"months": months, "first": first.strftime("%Y-%m"), "last": last.strftime("%Y-%m"),
             "min_cases": min_cases, "filters": {"agency": f.agency, "commune": f.commune,
                                                 "category": f.category},

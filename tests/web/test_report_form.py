@@ -289,8 +289,8 @@ def test_the_public_map_shows_reports_as_status_markers_with_popups(
     expect(page.locator("#reports-status")).to_be_hidden()  # overlays step aside for the popup
     page.wait_for_timeout(300)  # the popup's fade-in
     page.screenshot(path="/tmp/iocmap-report-map.png")
-    geojson = [u for u in page_log.requests if "/api/v1/reports/geojson" in u]
-    assert geojson and all("bbox=" in u for u in geojson)
+    views = [u for u in page_log.requests if "/api/v1/reports/clusters" in u]
+    assert views and all("bbox=" in u and "zoom=" in u for u in views)
 
 
 def test_a_signed_in_citizen_answers_the_categorys_extra_question(

@@ -12,8 +12,9 @@ from api.deps import ANY_USER, PUBLIC, PrincipalDep, SessionDep, SettingsDep
 from api.geojson import GeoJSONResponse
 from api.routes.feedback import schemas as s
 from api.routes.feedback.deps import MediaDep, SubmissionDep, client_ip, parse_bbox, points_collection
+from gis.geojson import feature, feature_collection
 from layers.errors import NotFound
-from layers.feedback import moderation, queries, reports, views, workflow
+from layers.feedback import clusters, moderation, queries, reports, views, workflow
 from layers.models import User
 
 router = APIRouter(prefix="/api/v1/reports", tags=["feedback: citizens"])
@@ -110,6 +111,43 @@ def reports_geojson(
 ) -> Any:
     f = queries.Filters(statuses=tuple(status or ()), category=category, bbox=parse_bbox(bbox), since=since)
     return points_collection(queries.as_points(session, f), _now())
+
+
+@router.get("/clusters", response_class=GeoJSONResponse, dependencies=[Depends(PUBLIC)],
+            summary="Bản đồ phản ánh theo nhóm / the public map: clusters or points",
+            description="What the public map draws for a view: `bbox=minLon,minLat,maxLon,maxLat` "
+            "(WGS84) and the map's `zoom` (0-22). Below zoom 17: clusters of H3 cells counted in "
+            "the database (`kind: cluster`; `count`, counts by `statuses` and `categories`, the "
+            "dominant `status` and `category`; the point is the mean position of the cluster's "
+            "reports), or the reports themselves when the view holds at most 200. From zoom 17: "
+            "the reports (`kind: report`, the fields of `/geojson`, at most 5000 newest). "
+            "`meta` says which (`mode`, `resolution`, `total`, `truncated`). Public data only.",
+            responses={422: {"description": "bad bbox, zoom, status or category"}})
+def report_clusters(
+    session: SessionDep,
+    bbox: Annotated[str, Query(max_length=100, description="minLon,minLat,maxLon,maxLat")],
+    zoom: Annotated[int, Query(ge=0, le=clusters.MAX_ZOOM)],
+    status: Annotated[list[str] | None, Query(max_length=7)] = None,
+    category: CategoryQ = None,
+) -> Any:
+    box = parse_bbox(bbox)
+    assert box is not None
+    now = _now()
+    view = clusters.map_view(session, box, zoom, statuses=tuple(status or ()), category=category, now=now)
+    meta = {"mode": view.mode, "zoom": view.zoom, "resolution": view.resolution, "source": view.source,
+            "total": view.total, "truncated": view.truncated}
+    if view.mode == "points":
+        points = points_collection(view.points, now)["features"]
+        for f in points:
+            f["properties"]["kind"] = "report"
+        return feature_collection(points, meta=meta)
+    return feature_collection([
+        feature({"type": "Point", "coordinates": [round(c.lon, 6), round(c.lat, 6)]}, {
+            "kind": "cluster", "cell": f"{c.cell:x}", "count": c.count,
+            "status": next(iter(c.statuses), None), "category": next(iter(c.categories), None),
+            "statuses": c.statuses, "categories": c.categories,
+        }, feature_id=f"cell-{c.cell:x}") for c in view.clusters
+    ], meta=meta)
 
 
 @router.get("/nearby", response_model=s.NearbyResult, dependencies=[Depends(PUBLIC)],

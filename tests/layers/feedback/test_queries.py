@@ -62,6 +62,14 @@ def test_fingerprints_separate_accounts_from_anonymous_browsers(make_user):
     user = make_user("citizen")
     assert queries.fingerprint(user, "1.2.3.4", "ua") == queries.fingerprint(user, "5.6.7.8", "other")
     assert queries.fingerprint(None, "1.2.3.4", "ua") != queries.fingerprint(None, "1.2.3.4", "ua2")
+    assert queries.fingerprint(None, "1.2.3.4", "ua") == queries.fingerprint(None, "1.2.3.4", "ua")
+
+
+def test_anonymous_fingerprints_are_keyed_not_a_plain_hash_of_the_address():
+    import hashlib
+
+    plain = hashlib.sha256(b"anon:1.2.3.4|ua").hexdigest()
+    assert queries.fingerprint(None, "1.2.3.4", "ua") != plain
 
 
 def test_a_closed_report_cannot_be_supported(db, media, make_user):

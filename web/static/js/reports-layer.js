@@ -1,21 +1,58 @@
-// Citizen reports on a map: clustered markers coloured by status (red ring = overdue).
+// Citizen reports on a map, coloured by status (red ring = overdue).
 //
-// Points come from a GeoJSON endpoint limited to the current view (`bbox=`) and to the
-// server's cap (5000 newest), reloaded on `moveend` with a debounce and cancellation; a
-// million reports never become a million markers. Clicking a report opens a popup built
-// from its public record (code, category, status, time left / overdue, agency), or calls
-// `onOpen(code)` instead (the officers' inbox opens the case).
+// The public map (no `source` given) asks the server for what to draw in the current view
+// (`/api/v1/reports/clusters?bbox=&zoom=`): numbered clusters counted in the database at
+// district and commune zoom (a million reports never become a million markers), the
+// reports themselves up close or when the view holds few. A cluster's ring shows its share
+// of each status; clicking it zooms in on it. Other maps (the officers' inbox) pass their
+// own GeoJSON `source` of points (capped by the server), clustered in the browser.
+// Either way the view is reloaded on `moveend` with a debounce, and a request still on its
+// way is aborted by the next one. Clicking a report opens a popup built from its public
+// record (code, category, status, time left / overdue, agency), or calls `onOpen(code)`.
 
 import { api, errorText } from "./api.js";
 import { el } from "./dom.js";
 import { formatNumber, onLangChange, t } from "./i18n.js";
-import { clusterLayer, featureLabel, geoJsonLayer, viewBbox } from "./map.js";
+import { centreOn, clusterLayer, featureLabel, geoJsonLayer, nodeMarker, viewBbox } from "./map.js";
 import {
-  agencyName, categoryChip, deadlineChip, reportCluster, reportDot, statusBadge, statusLabel,
+  STATUSES, STATUS_COLOURS, agencyName, categoryChip, deadlineChip, reportCluster, reportDot, statusBadge, statusLabel,
 } from "./report-view.js";
 
 const DEBOUNCE_MS = 250;
 export const MAX_POINTS = 5000;
+export const CLUSTERS_URL = "/api/v1/reports/clusters";
+/** From this zoom on the server always sends reports, never clusters (layers/feedback/clusters.py). */
+const ALWAYS_POINTS_ZOOM = 19;
+
+function shortCount(count) {
+  if (count >= 1e6) return `${(count / 1e6).toFixed(1)}M`;
+  if (count >= 1000) return `${Math.floor(count / 1000)}k`;
+  return String(count);
+}
+
+/** A server cluster: its count on a ring coloured by the share of each status. */
+function serverCluster(props) {
+  const stops = [];
+  let at = 0;
+  for (const status of STATUSES) {
+    const n = (props.statuses || {})[status];
+    if (!n) continue;
+    const end = at + (n / props.count) * 100;
+    stops.push(`${STATUS_COLOURS[status]} ${at}% ${end}%`);
+    at = end;
+  }
+  const node = el("span", {
+    className: "report-cluster server-cluster",
+    dataset: { count: String(props.count), cell: props.cell, status: props.status || "" },
+    title: t("layer.cluster", { count: formatNumber(props.count) }),
+  }, el("span", { className: "report-cluster-count" }, shortCount(props.count)));
+  node.tabIndex = 0;
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-label", node.title);
+  node.style.pointerEvents = "auto"; // Leaflet turns pointer events off on non-interactive markers
+  node.style.background = stops.length ? `conic-gradient(${stops.join(", ")})` : "#64748b";
+  return node;
+}
 
 export class ReportsLayer {
   /**
@@ -25,9 +62,12 @@ export class ReportsLayer {
    * @param onOpen optional: called with a report code instead of showing a popup
    * @param onStatus called with a short text about what is shown (count, truncation, errors)
    */
-  constructor(map, { source = "/api/v1/reports/geojson", params = () => [], onOpen = null, onStatus = () => {} } = {}) {
+  constructor(map, { source = null, params = () => [], onOpen = null, onStatus = () => {} } = {}) {
     this.map = map;
-    this.source = source;
+    this.serverClusters = source === null;
+    this.source = source || CLUSTERS_URL;
+    this.clusterMarkers = [];
+    this.lastTruncated = false;
     this.params = params;
     this.onOpen = onOpen;
     this.onStatus = onStatus;
@@ -60,6 +100,7 @@ export class ReportsLayer {
   show(on) {
     this.on = on;
     if (this.layer) this.layer.show(on);
+    if (!on) this.clearClusters();
     if (on) this.reload();
     else this.onStatus("");
   }
@@ -79,11 +120,16 @@ export class ReportsLayer {
     const seq = ++this.seq;
     const query = new URLSearchParams(this.params());
     query.set("bbox", viewBbox(this.map).map((v) => v.toFixed(5)).join(","));
+    if (this.serverClusters) query.set("zoom", String(Math.round(this.map.getZoom())));
     try {
       const data = await api(`${this.source}?${query}`, { signal: controller.signal });
       if (seq !== this.seq) return;
-      this.layer.setData(data);
-      this.lastCount = this.layer.count();
+      if (this.serverClusters) this.draw(data);
+      else {
+        this.layer.setData(data);
+        this.lastCount = this.layer.count();
+        this.lastTruncated = this.lastCount >= MAX_POINTS;
+      }
       this.error = null;
     } catch (err) {
       if (err.name === "AbortError" || seq !== this.seq) return;
@@ -93,11 +139,49 @@ export class ReportsLayer {
     document.body.dataset.reportsShown = String(this.lastCount ?? 0);
   }
 
+  clearClusters() {
+    for (const marker of this.clusterMarkers) marker.remove();
+    this.clusterMarkers = [];
+  }
+
+  /** Draw the server's answer: clusters as numbered circles, or the reports as dots. */
+  draw(data) {
+    const meta = data.meta || {};
+    const features = data.features || [];
+    const reports = features.filter((f) => f.properties.kind === "report");
+    this.layer.setData({ type: "FeatureCollection", features: reports });
+    this.clearClusters();
+    for (const f of features) {
+      if (f.properties.kind !== "cluster") continue;
+      const p = f.properties;
+      const [lon, lat] = f.geometry.coordinates;
+      const edge = p.count < 10 ? 34 : p.count < 100 ? 40 : p.count < 1000 ? 46 : 52;
+      const node = serverCluster(p);
+      // a plain DOM control on a non-interactive marker: the click must not reach the map
+      // (on the report page a map tap moves the pin)
+      const zoomIn = (event) => {
+        event.stopPropagation();
+        const zoom = Math.round(this.map.getZoom());
+        centreOn(this.map, lon, lat, Math.min(ALWAYS_POINTS_ZOOM, zoom + (zoom < 12 ? 2 : 1)));
+      };
+      node.addEventListener("click", zoomIn);
+      node.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") zoomIn(event);
+      });
+      this.clusterMarkers.push(nodeMarker(this.map, lon, lat, node, {
+        size: [edge, edge], title: node.title, className: "cluster-marker",
+      }));
+    }
+    this.lastCount = meta.total ?? reports.length;
+    this.lastTruncated = Boolean(meta.truncated);
+    document.body.dataset.reportsMode = meta.mode || "";
+  }
+
   report() {
     if (!this.on) return;
     if (this.error) this.onStatus(t("layer.failed", { message: this.error }), "error");
     else if (this.lastCount === null) this.onStatus(t("layer.loading"));
-    else if (this.lastCount >= MAX_POINTS) this.onStatus(t("layer.truncated", { count: formatNumber(MAX_POINTS) }), "warn");
+    else if (this.lastTruncated) this.onStatus(t("layer.truncated", { count: formatNumber(this.lastCount) }), "warn");
     else this.onStatus(t("layer.count", { count: formatNumber(this.lastCount) }));
   }
 

@@ -263,7 +263,22 @@ def load_incidents(engine, n: int, rng: np.random.Generator) -> None:
 # ---- measurements ------------------------------------------------------------------------
 
 
+def _timed(fn, runs: int, before=None) -> list[float]:
+    times = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
 def measure_h3(engine, runs: int) -> list[tuple[str, int, float, float]]:
+    """Per layer and resolution: the SQL (``cell_table``), the layer function serialising the
+    GeoJSON (``heatmap_json``, what the endpoint sends) and the HTTP endpoint, warm (the
+    in-memory rollup sums reused, as for every request after the first on the same months)
+    and, for reports, cold (those sums dropped before each run)."""
     out = []
     factory = make_sessionmaker(engine)
     settings = get_settings(database_url=str(engine.url.render_as_string(hide_password=False)))
@@ -279,31 +294,43 @@ def measure_h3(engine, runs: int) -> list[tuple[str, int, float, float]]:
                 with session_scope(factory) as s:
                     w = window.resolve(s, window.Window(layer=layer, start=start, end=end, resolution=res))
                     for label, fn in (
-                        ("sql", lambda s=s, w=w: heatmap.cell_counts(s, w)),
-                        ("geojson", lambda s=s, w=w: heatmap.heatmap(s, w)),
+                        ("sql", lambda s=s, w=w: heatmap.cell_table(s, w)),
+                        ("geojson", lambda s=s, w=w: heatmap.heatmap_json(s, w)),
                     ):
                         fn()
-                        times = []
-                        for _ in range(runs):
-                            t = time.perf_counter()
-                            fn()
-                            times.append((time.perf_counter() - t) * 1000)
+                        times = _timed(fn, runs)
                         out.append((f"{layer} {label}", res, statistics.median(times), pct(times, 99)))
+                        if layer == "reports" and label == "sql":
+                            times = _timed(fn, runs, before=heatmap.clear_cache)
+                            out.append((f"{layer} sql cold", res, statistics.median(times), pct(times, 99)))
                 params = {
                     "layer": layer,
                     "resolution": res,
                     "start": start.isoformat(),
                     "end": end.isoformat(),
                 }
-                client.get("/api/v1/analytics/h3", params=params, headers=headers)
-                times = []
-                for _ in range(runs):
-                    t = time.perf_counter()
-                    r = client.get("/api/v1/analytics/h3", params=params, headers=headers)
-                    times.append((time.perf_counter() - t) * 1000)
-                    assert r.status_code == 200, r.text
+                r = client.get("/api/v1/analytics/h3", params=params, headers=headers)
+                assert r.status_code == 200, r.text
                 ncells = len(r.json()["features"])
+
+                def get(params=params):
+                    r = client.get("/api/v1/analytics/h3", params=params, headers=headers)
+                    assert r.status_code == 200, r.text
+
+                times = _timed(get, runs)
                 out.append((f"{layer} http ({ncells} cells)", res, statistics.median(times), pct(times, 99)))
+                if layer == "reports":
+                    times = _timed(get, runs, before=heatmap.clear_cache)
+                    out.append((f"{layer} http cold", res, statistics.median(times), pct(times, 99)))
+        # What the IOC page's time control asks: one calendar month, one week (resolution 8).
+        this_month = window.month_start(NOW.astimezone(window.VN).date())
+        last_month = window.month_start(this_month - timedelta(days=1))
+        month = (window.month_instant(last_month), window.month_instant(this_month))
+        for label, (a, b) in (("month", month), ("week", (NOW - timedelta(days=7), NOW))):
+            params = {"layer": "reports", "resolution": 8, "start": a.isoformat(), "end": b.isoformat()}
+            get(params)
+            times = _timed(lambda p=params: get(p), runs)
+            out.append((f"reports http, one {label}", 8, statistics.median(times), pct(times, 99)))
     return out
 
 
@@ -426,8 +453,10 @@ def main() -> None:
 
         with session_scope(make_sessionmaker(engine)) as s:
             accounts.create_user(s, username="bench-leader", password=PASSWORD, role="leader")
+        load_before = os.getloadavg()
         rows = measure_h3(engine, args.runs) if args.only in ("all", "h3") else []
         print(f"\nH3 heatmap, whole district, one year ({args.runs} runs each; ms)")
+        print(f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
         print(f"{'what':<34}{'res':>4}{'median':>10}{'p99':>10}")
         for what, res, med, p99 in rows:
             print(f"{what:<34}{res:>4}{med:>10.1f}{p99:>10.1f}")

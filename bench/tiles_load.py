@@ -11,8 +11,9 @@ Every column tipg serves becomes a feature property, so full-detail tiles carry 
 attributes as tipg's; only ``category`` and ``status`` (reports) and ``land_use`` (parcels)
 are popup attributes, which is what the product's thinned tiles carry.
 
-Usage: .venv/bin/python bench/tiles_load.py [ADMIN_DSN]   (default: the harness cluster)
-Prints the database URL for the server.
+Usage: .venv/bin/python bench/tiles_load.py [--migrate-only] [ADMIN_DSN]   (default: the harness cluster)
+Prints the database URL for the server. ``--migrate-only`` only applies the migrations to an
+``iocmap`` database loaded by an earlier run (the server expects the current schema).
 """
 
 from __future__ import annotations
@@ -103,7 +104,13 @@ def main() -> None:
     """Load `reports` and `parcels`; with SORTED=1 also `reports_sorted` / `parcels_sorted`,
     the same rows stored in spatial (geohash) order, to measure what sorting features on
     import would give (the importer keeps file order today)."""
-    admin = sys.argv[1] if len(sys.argv) > 1 else ADMIN_DSN
+    args = [a for a in sys.argv[1:] if a != "--migrate-only"]
+    admin = args[0] if args else ADMIN_DSN
+    if "--migrate-only" in sys.argv:
+        engine = make_engine(admin.rsplit("/", 1)[0] + "/" + DB)
+        upgrade(engine)
+        engine.dispose()
+        return
     sorted_copies = os.environ.get("SORTED") == "1"
     with psycopg.connect(admin, autocommit=True) as con:
         if not con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone():

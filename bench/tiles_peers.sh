@@ -18,10 +18,11 @@
 #        ours-cached   the same tiles with the in-process tile cache on (repeat tiles);
 #        ours-sorted   (only in TARGETS=...; needs RELOAD=1 SORTED=1) product tiles of copies
 #                      of the layers stored in spatial order, to size that import change;
+#        ours-full-complete-sorted   (the same) equal-work full tiles of those copies;
 #   4. bench/tiles_summary.py: ratio tables -> $PB_RESULTS/tiles_summary.md.
 #
-#   bash bench/tiles_peers.sh                       # ~25 min
-#   DUR=5 REPS=1 bash bench/tiles_peers.sh          # quick look (~8 min)
+#   bash bench/tiles_peers.sh                       # ~30 min (20 s x 3 wrk runs per case)
+#   DUR=5 REPS=1 bash bench/tiles_peers.sh          # quick look (~10 min)
 #   TARGETS="ours-product ours-cached" bash bench/tiles_peers.sh   # a subset (tipg = peer)
 #   KEEP_PG=1 ...                                   # leave the cluster running afterwards
 set -euo pipefail
@@ -49,6 +50,8 @@ loaded=$(psql -X -qAt -h "$PB_PGHOST" -p "$PB_PGPORT" -U postgres -d postgres \
   -c "select 1 from pg_database where datname = 'iocmap'")
 if [ "${RELOAD:-0}" = 1 ] || [ "$loaded" != 1 ]; then
   SORTED="${SORTED:-0}" "$PY" "$HERE/tiles_load.py" | tee "$PB_RESULTS/tiles_load.log"
+else  # loaded by an earlier run: only bring the schema to the current migration head
+  "$PY" "$HERE/tiles_load.py" --migrate-only
 fi
 IOCMAP_URL="postgresql://postgres@$PB_PGHOST:$PB_PGPORT/iocmap"
 
@@ -76,7 +79,10 @@ ours() {  # ours NAME CACHE_MB SCENARIOS QUERY [TILES_FILE [LAYER_SUFFIX]]
 }
 
 cd "$ROOT"  # uvicorn imports iocmap from here
+: > "$PB_RESULTS/tiles_loadavg.txt"
+loadavg() { echo "$1 $(date -u +%T) load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$PB_RESULTS/tiles_loadavg.txt"; }
 for t in $TARGETS; do
+  loadavg "before $t:"
   case $t in
     tipg) python3 "$HERE/peers/bench_http.py" --target tipg --workers 2 --duration "$DUR" --reps "$REPS" \
             --scenarios tiles_reports,tiles_parcels,items_1km2,items_100km2 2>&1 | tee "$PB_RESULTS/run-tipg-w2.log" ;;
@@ -87,9 +93,12 @@ for t in $TARGETS; do
     ours-full-complete) ours ours-full-complete 0 tiles_reports,tiles_parcels "?detail=full" \
             "$PB_RESULTS/tiles_complete.txt" ;;
     ours-sorted) ours ours-sorted 0 tiles_reports,tiles_parcels "" "$PB_RESULTS/tiles.txt" _sorted ;;
+    ours-full-complete-sorted) ours ours-full-complete-sorted 0 tiles_reports,tiles_parcels "?detail=full" \
+            "$PB_RESULTS/tiles_complete.txt" _sorted ;;
     ours-product) ours ours-product 0 tiles_reports,tiles_parcels "" ;;
     ours-cached) ours ours-cached 64 tiles_reports,tiles_parcels "" ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
 done
+loadavg "after all:"
 "$PY" "$HERE/tiles_summary.py" | tee "$PB_RESULTS/tiles_summary.md"

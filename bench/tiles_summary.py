@@ -32,13 +32,14 @@ def seq_sizes(entry: dict) -> tuple[float, float]:
 
 def equal_work_rows(tipg: dict | None, ours: dict | None, scenarios: tuple[str, ...]) -> None:
     print("| scenario | tipg req/s | ours req/s | ratio (≥ 1.5) | tipg p99 ms | ours p99 ms | p99 no worse "
-          "| tipg mean KiB | ours mean KiB | CPU ms/req server+PG tipg / ours | non-2xx tipg / ours |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| tipg mean KiB | ours mean KiB | MiB/s served tipg / ours | CPU ms/req server+PG tipg / ours "
+          "| non-2xx tipg / ours |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for sc in scenarios:
         t, o = (tipg or {}).get("scenarios", {}).get(sc), (ours or {}).get("scenarios", {}).get(sc)
         if not t or not o or "median" not in t or "median" not in o:
             tipg_rps = f"{median(t, 'rps'):.1f}" if t and "median" in t else "n/a"
-            print(f"| {sc} | {tipg_rps} | not measured | | | | | | | | |")
+            print(f"| {sc} | {tipg_rps} | not measured | | | | | | | | | |")
             continue
         ratio = median(o, "rps") / median(t, "rps")
         p99t, p99o = median(t, "lat_p99_us") / 1000, median(o, "lat_p99_us") / 1000
@@ -47,24 +48,35 @@ def equal_work_rows(tipg: dict | None, ours: dict | None, scenarios: tuple[str, 
         ratio_ok = "✓" if ratio >= TARGET_RATIO else "✗"
         p99_ok = "✓" if p99o <= p99t else "✗"
         kib_t, kib_o = t["seq_mean_bytes"] / 1024, o["seq_mean_bytes"] / 1024
+        # bytes over the wrk runs: how much tile data each server delivered per second
+        mib_t = median(t, "rps") * median(t, "bytes_per_resp") / 2**20
+        mib_o = median(o, "rps") * median(o, "bytes_per_resp") / 2**20
         print(f"| {sc} | {median(t, 'rps'):.1f} | {median(o, 'rps'):.1f} | **{ratio:.2f}×** {ratio_ok} "
-              f"| {p99t:.0f} | {p99o:.0f} | {p99_ok} | {kib_t:.0f} | {kib_o:.0f} | {cpu_t:.1f} / {cpu_o:.1f} "
+              f"| {p99t:.0f} | {p99o:.0f} | {p99_ok} | {kib_t:.0f} | {kib_o:.0f} | {mib_t:.1f} / {mib_o:.1f} "
+              f"| {cpu_t:.1f} / {cpu_o:.1f} "
               f"| {int(median(t, 'non2xx'))} / {int(median(o, 'non2xx'))} |")
 
 
 def main() -> None:
     names = ("tipg", "ours-full", "tipg-complete", "ours-full-complete", "ours-product", "ours-cached",
-             "ours-sorted")
+             "ours-sorted", "ours-full-complete-sorted")
     runs = {n: load(n) for n in names}
     tipg, full, product, cached = runs["tipg"], runs["ours-full"], runs["ours-product"], runs["ours-cached"]
     machine = RESULTS / "tiles_machine.txt"
-    if machine.exists():
-        print("```\n" + machine.read_text().strip() + "\n```\n")
+    extra = [RESULTS / "tiles_loadavg.txt", RESULTS / "tiles_complete.log"]
+    text = "\n".join(p.read_text().strip() for p in (machine, *extra) if p.exists())
+    if text:
+        print("```\n" + text + "\n```\n")
 
     print("### Full-detail tiles and items: tipg vs ours (`?detail=full`, tile cache off), all 200 tiles\n")
     equal_work_rows(tipg, full, ("tiles_reports", "tiles_parcels", "items_1km2", "items_100km2"))
     print("\n### Exactly equal work: only the tiles where tipg serves every feature\n")
     equal_work_rows(runs["tipg-complete"], runs["ours-full-complete"], ("tiles_reports", "tiles_parcels"))
+    if runs["ours-full-complete-sorted"]:
+        print("\nThe same tiles from copies of our layers stored in spatial (geohash) order "
+              "(tipg's table keeps its order):\n")
+        equal_work_rows(runs["tipg-complete"], runs["ours-full-complete-sorted"],
+                        ("tiles_reports", "tiles_parcels"))
 
     print("\n### Product tiles (what the web map draws): thinned points, popup attributes\n")
     print("| layer | variant | tiles/s | vs tipg | p50 ms | p99 ms | mean KiB | max KiB "

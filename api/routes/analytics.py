@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import AwareDatetime
@@ -122,8 +123,10 @@ KpiWindowDep = Annotated[window.Window, Depends(_kpi_params)]
     "occurred_at (incidents). `bbox` keeps the hexagons intersecting it.",
     responses={422: {"description": "resolution outside 5-10, unknown filter value"}},
 )
-def h3_heatmap(session: SessionDep, w: WindowDep) -> Any:
-    return heatmap.heatmap(session, w)
+def h3_heatmap(session: SessionDep, w: WindowDep) -> Response:
+    # Serialised once by the layer (orjson, cached outlines): no response-model pass over
+    # thousands of hexagons.
+    return Response(heatmap.heatmap_json(session, w), media_type=GeoJSONResponse.media_type)
 
 
 @router.get(
@@ -134,8 +137,10 @@ def h3_heatmap(session: SessionDep, w: WindowDep) -> Any:
     "FDR-adjusted q and class hot/cold at 90/95/99 % confidence; `meta` states the method "
     "and significance levels. Cells neither significant nor holding data are left out.",
 )
-def hotspot_map(session: SessionDep, w: WindowDep) -> Any:
-    return hotspots.hotspots(session, w)
+def hotspot_map(session: SessionDep, w: WindowDep) -> Response:
+    # meta.summary is keyed by confidence (ints): serialised as "90", "95", "99".
+    body = orjson.dumps(hotspots.hotspots(session, w), option=orjson.OPT_NON_STR_KEYS)
+    return Response(body, media_type=GeoJSONResponse.media_type)
 
 
 @router.get(

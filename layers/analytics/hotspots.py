@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.hexgrid import cell_to_str, geometry_to_cells, grid_neighbours
-from layers.analytics.heatmap import cell_counts, cell_shape, in_bbox
+from layers.analytics.heatmap import cell_shape, cell_table, in_bbox
 from layers.analytics.window import Window
 from layers.errors import InvalidInput
 
@@ -110,7 +110,8 @@ def study_area(session: Session, resolution: int) -> frozenset[int]:
 def hotspots(session: Session, w: Window) -> dict[str, Any]:
     """Gi* hot and cold spots of a resolved window, as GeoJSON hexagons."""
     started = time.perf_counter()
-    counts = {c.cell: c.n for c in cell_counts(session, w)}
+    table = cell_table(session, w)
+    counts = dict(zip(table.cells.tolist(), table.n.tolist(), strict=True))
     cells = sorted(study_area(session, w.resolution) | counts.keys())
     if len(cells) > MAX_STUDY_CELLS:
         raise InvalidInput(

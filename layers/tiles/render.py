@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from psycopg.types.numeric import Int4
-from sqlalchemy import TextClause, text
+from sqlalchemy import Row, TextClause, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis import tiles as tm
@@ -30,6 +31,8 @@ class Rendered:
     features: int  # features encoded in the tile (clusters count once)
     points: int  # features of the layer the tile represents (= features unless thinned)
     subpixel: int  # lines/polygons in the tile too small to draw at this zoom
+    # Thinned tiles: the version's pyramid was not there in the statement's snapshot.
+    unbuilt: bool = False
 
 
 def int4(value: int) -> Int4:
@@ -49,24 +52,32 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _value(kind: str, key: str, src: str) -> str:
-    """SQL reading property ``:key`` of ``src.properties`` as the schema type (NULL if it is not)."""
+def _value(kind: str, key: str, src: str, guarded: bool) -> str:
+    """SQL reading property ``:key`` of ``src.properties`` as the schema type (NULL if it is not).
+
+    ``guarded`` adds the range tests that keep a JSON number too large for int8/float8 from
+    failing the statement; they cost more than the rest of a full point tile, so tiles are
+    first built without them (see ``_run_typed``): a value out of range then fails the
+    statement with SQLSTATE 22003 instead of silently changing the result.
+    """
     p = f"{src}.properties"
     key = f"CAST(:{key} AS text)"
-    # jsonb keeps numbers as numeric: ::numeric and ::int8/::float8 read them without the
-    # numeric -> text conversion that ->> would cost; the range test prevents overflow errors.
+    # jsonb keeps numbers as numeric: ::int8/::float8 read them without the numeric -> text
+    # conversion that ->> would cost.
     if kind == "integer":
-        return (f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number' AND ({p} -> {key})::numeric "
-                f"BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ({p} -> {key})::int8 END")
+        check = (f" AND ({p} -> {key})::numeric BETWEEN -9223372036854775808 AND 9223372036854775807"
+                 if guarded else "")
+        return f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number'{check} THEN ({p} -> {key})::int8 END"
     if kind == "number":
-        return (f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number' AND ({p} -> {key})::numeric "
-                f"BETWEEN -1e308 AND 1e308 THEN ({p} -> {key})::float8 END")
+        check = f" AND ({p} -> {key})::numeric BETWEEN -1e308 AND 1e308" if guarded else ""
+        return f"CASE WHEN jsonb_typeof({p} -> {key}) = 'number'{check} THEN ({p} -> {key})::float8 END"
     if kind == "boolean":
         return f"CASE WHEN jsonb_typeof({p} -> {key}) = 'boolean' THEN ({p} ->> {key})::boolean END"
     return f"{p} ->> {key}"
 
 
-def attribute_columns(attributes: tuple[Attribute, ...], src: str) -> tuple[str, dict[str, Any]]:
+def attribute_columns(attributes: tuple[Attribute, ...], src: str,
+                      guarded: bool = True) -> tuple[str, dict[str, Any]]:
     """``, expr AS "name", ...`` for the select list, and the binds it uses."""
     cols: list[str] = []
     odd: list[str] = []
@@ -75,9 +86,9 @@ def attribute_columns(attributes: tuple[Attribute, ...], src: str) -> tuple[str,
         key = f"k{i}"
         binds[key] = a.name
         if a.name.startswith("__") or "\x00" in a.name or len(a.name.encode()) > _MAX_IDENT_BYTES:
-            odd.append(f"CAST(:{key} AS text), {_value(a.type, key, src)}")
+            odd.append(f"CAST(:{key} AS text), {_value(a.type, key, src, guarded)}")
         else:
-            cols.append(f", {_value(a.type, key, src)} AS {_quote(a.name)}")
+            cols.append(f", {_value(a.type, key, src, guarded)} AS {_quote(a.name)}")
     if odd:
         cols.append(f", jsonb_strip_nulls(jsonb_build_object({', '.join(odd)})) AS __json")
     return "".join(cols), binds
@@ -124,7 +135,9 @@ CROSS JOIN LATERAL (SELECT s.fid AS __fid{columns}, s.g AS __geom) __t
 # Reads one tile's cells (one row, by the primary key of layer_point_clusters: layer_id,
 # version, z, tx, ty), whose positions are already MVT units of the tile; single-point
 # cells fetch their feature through the unique (layer_id, version, fid) index for its
-# popup attributes.
+# popup attributes. ``unbuilt`` (zoom 0 has a row for any non-empty version) is read in the
+# same snapshot as the cells: a separate later probe could see a pyramid committed in
+# between and so take an empty answer for the truth.
 _CLUSTERS_SQL = """
 WITH c AS MATERIALIZED (
     SELECT u.n, u.fid, ST_Point(u.px, u.py) AS g
@@ -137,31 +150,64 @@ SELECT coalesce((SELECT ST_AsMVT(__t, CAST(:layer_name AS text), {extent}, '__ge
     || coalesce((SELECT ST_AsMVT(__k, '{clusters}', {extent}, '__geom') FROM (
            SELECT c.n AS count, c.g AS __geom FROM c WHERE c.n > 1) __k), ''::bytea) AS mvt,
     (SELECT count(*) FROM c) AS rows,
-    (SELECT coalesce(sum(n), 0) FROM c) AS points
+    (SELECT coalesce(sum(n), 0) FROM c) AS points,
+    NOT EXISTS (SELECT 1 FROM layer_point_clusters
+                WHERE layer_id = :layer AND version = :version AND z = 0) AS unbuilt
 """
+
+
+# (layer id, version) whose numbers do not all fit int8/float8: their tiles are built with
+# the guarded SQL from the start. A version never changes, so the fact holds for good.
+_OUT_OF_RANGE: set[tuple[int, int]] = set()
+_OUT_OF_RANGE_MAX = 10_000
+_NUMERIC_VALUE_OUT_OF_RANGE = "22003"
+
+
+def _run_typed(session: Session, plan: TilePlan, template: str, params: dict[str, Any], src: str) -> Row[Any]:
+    """Run the tile SQL ``template`` with the plan's attributes in place of ``{columns}``:
+    unguarded first (inside a savepoint), and guarded when a number of this version is out
+    of range, so the answer is always the one the guarded SQL gives (see ``_value``)."""
+    key = (plan.layer_id, plan.version)
+    numeric = any(a.type in ("integer", "number") for a in plan.attributes)
+    if numeric and key not in _OUT_OF_RANGE:
+        columns, binds = attribute_columns(plan.attributes, src, guarded=False)
+        try:
+            with session.begin_nested():
+                return session.execute(_statement(template.replace("{columns}", columns)),
+                                       {**params, **binds}).one()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _NUMERIC_VALUE_OUT_OF_RANGE:
+                raise
+            if len(_OUT_OF_RANGE) >= _OUT_OF_RANGE_MAX:
+                _OUT_OF_RANGE.clear()
+            _OUT_OF_RANGE.add(key)
+    columns, binds = attribute_columns(plan.attributes, src, guarded=True)
+    return session.execute(_statement(template.replace("{columns}", columns)), {**params, **binds}).one()
 
 
 def render_features(session: Session, plan: TilePlan, max_features: int) -> Rendered:
     """Every feature of the tile (lines and polygons simplified per zoom when planned)."""
+    params: dict[str, Any] = {}
     if plan.points_only:
-        columns, binds = attribute_columns(plan.attributes, "lf")
-        sql = _POINTS_SQL.format(envelopes=_ENVELOPES, columns=columns, extent=tm.EXTENT,
+        src = "lf"
+        sql = _POINTS_SQL.format(envelopes=_ENVELOPES, columns="{columns}", extent=tm.EXTENT,
                                  buffer=tm.BUFFER)
     else:
-        columns, binds = attribute_columns(plan.attributes, "s")
+        src = "s"
         geom = "lf.geom_3857"
         if plan.simplify_m is not None:
             # preserveCollapsed keeps small rings; ST_AsMVTGeom drops what snaps to nothing.
             geom = "ST_Simplify(lf.geom_3857, CAST(:tolerance AS float8), true)"
-            binds["tolerance"] = plan.simplify_m
-        sql = _SHAPES_SQL.format(envelopes=_ENVELOPES, columns=columns, geom=geom, extent=tm.EXTENT,
+            params["tolerance"] = plan.simplify_m
+        sql = _SHAPES_SQL.format(envelopes=_ENVELOPES, columns="{columns}", geom=geom, extent=tm.EXTENT,
                                  buffer=tm.BUFFER)
     t = plan.tile
-    row = session.execute(_statement(sql), {
-        **binds, "z": int4(t.z), "x": int4(t.x), "y": int4(t.y), "margin": tm.BUFFER / tm.EXTENT,
+    params |= {
+        "z": int4(t.z), "x": int4(t.x), "y": int4(t.y), "margin": tm.BUFFER / tm.EXTENT,
         "layer_name": plan.slug, "layer": int4(plan.layer_id), "version": int4(plan.version),
         "cap": max_features + 1,
-    }).one()
+    }
+    row = _run_typed(session, plan, sql, params, src)
     if row.rows > max_features:
         raise InvalidInput(
             f"Ô {t} có hơn {max_features} đối tượng; hãy phóng to hoặc dùng ô rút gọn / "
@@ -172,11 +218,11 @@ def render_features(session: Session, plan: TilePlan, max_features: int) -> Rend
 
 def render_clusters(session: Session, plan: TilePlan) -> Rendered:
     """The thinned tile from the pyramid: single points as themselves, the rest as clusters."""
-    columns, binds = attribute_columns(plan.attributes, "lf")
-    sql = _CLUSTERS_SQL.format(columns=columns, extent=tm.EXTENT, clusters=CLUSTER_LAYER)
+    sql = _CLUSTERS_SQL.format(columns="{columns}", extent=tm.EXTENT, clusters=CLUSTER_LAYER)
     t = plan.tile
-    row = session.execute(_statement(sql), {
-        **binds, "z": int4(t.z), "x": int4(t.x), "y": int4(t.y), "layer_name": plan.slug,
+    row = _run_typed(session, plan, sql, {
+        "z": int4(t.z), "x": int4(t.x), "y": int4(t.y), "layer_name": plan.slug,
         "layer": int4(plan.layer_id), "version": int4(plan.version),
-    }).one()
-    return Rendered(bytes(row.mvt), features=row.rows, points=int(row.points), subpixel=0)
+    }, "lf")
+    return Rendered(bytes(row.mvt), features=row.rows, points=int(row.points), subpixel=0,
+                    unbuilt=bool(row.unbuilt))

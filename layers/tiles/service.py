@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from layers.models import Layer
 from layers.tiles.cache import CachedTile, TileCache
-from layers.tiles.clusters import clusters_exist, ensure_clusters
+from layers.tiles.clusters import ensure_clusters
 from layers.tiles.plan import Mode, TileLayer, TilePlan, is_point_layer, plan_tile, tile_layer
 from layers.tiles.render import Rendered, render_clusters, render_features
 from layers.tiles.settings import TileSettings, get_tile_settings
@@ -46,10 +46,11 @@ def _render(session: Session, plan: TilePlan, settings: TileSettings) -> Rendere
     if not plan.thinned:
         return render_features(session, plan, settings.max_features)
     rendered = render_clusters(session, plan)
-    if rendered.features == 0 and not clusters_exist(session, plan.layer_id, plan.version):
-        # First thinned tile of this version: build the pyramid, or wait (advisory lock)
-        # for the request already building it; either way render again, so a tile asked
-        # for during the build is never answered (and cached) empty.
+    if rendered.unbuilt:
+        # First thinned tile of this version (the render saw no pyramid in its own
+        # snapshot): build it, or wait (advisory lock) for the request already building
+        # it; either way render again, so a tile asked for during the build is never
+        # answered (and cached) empty.
         ensure_clusters(session, plan.layer_id, plan.version)
         rendered = render_clusters(session, plan)
     return rendered

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import h3
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -108,6 +109,25 @@ def test_hotspots_state_their_significance(client, planner, reports):
     assert meta["significance_levels"] == {"99": 0.01, "95": 0.05, "90": 0.1}
     assert "Benjamini" in meta["correction"] and meta["total"] == 120
     assert all(f["properties"]["class"] in ("hot", "cold", "not_significant") for f in r.json()["features"])
+    summary = meta["summary"]
+    assert set(summary) == {"hot", "cold"} and set(summary["hot"]) == {"90", "95", "99"}
+
+
+def test_the_http_heatmap_is_the_layers_collection(client, planner, reports, db):
+    """The endpoint sends the layer's own serialisation: same hexagons, properties and meta."""
+    from layers.analytics import heatmap
+    from layers.analytics import window as analytics_window
+
+    params = {"layer": "reports", "resolution": 9, "category": "waste", **window()}
+    r = client.get("/api/v1/analytics/h3", params=params, headers=planner)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    w = analytics_window.resolve(db, analytics_window.Window(
+        layer="reports", resolution=9, categories=("waste",),
+        start=datetime.fromisoformat(params["start"]), end=datetime.fromisoformat(params["end"])))
+    built = heatmap.heatmap(db, w)
+    body = r.json()
+    assert body["features"] == orjson.loads(orjson.dumps(built["features"]))
+    assert body["meta"] == orjson.loads(orjson.dumps(built["meta"])) and body["meta"]["total"] == 80
 
 
 def test_kpi_numbers_link_to_their_cases(client, planner, reports):

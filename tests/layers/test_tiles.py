@@ -365,3 +365,26 @@ def test_thinned_tiles_read_one_pyramid_row(db, dense):
         "EXPLAIN SELECT * FROM layer_point_clusters WHERE layer_id = :l AND version = :v "
         "AND z = 11 AND tx = :x AND ty = :y"), {"l": layer.id, "v": layer.version, "x": x, "y": y}).scalars()
     assert "layer_point_clusters_pkey" in "\n".join(plan)
+
+
+def test_numbers_beyond_int8_fall_back_to_the_guarded_sql_for_that_version_only(db, points):
+    """Tiles are first built without the int8/float8 range tests (they cost more than the
+    rest of a full point tile); a version holding such a number is then served, and
+    remembered, with them. The other layers keep the fast SQL."""
+    from layers.tiles import render
+
+    layer, _ = points
+    z = 15
+    x, y = tile_of(*TOWN, z)
+    _, tile = tile_bytes(db, layer, z, x, y, mode="full")
+    assert {f["id"]: f["properties"]["n"] for f in decode(tile.data)["tile-points"]["features"]}[1] == 0
+    assert (layer.id, layer.version) not in render._OUT_OF_RANGE
+    db.execute(text("UPDATE layer_features SET properties = properties || '{\"n\": 1e30}' "
+                    "WHERE layer_id = :l AND fid = 1"), {"l": layer.id})
+    for _ in range(2):  # the second time straight to the guarded SQL
+        _, odd = tile_bytes(db, layer, z, x, y, mode="full")
+        feats = {f["id"]: f["properties"] for f in decode(odd.data)["tile-points"]["features"]}
+        assert "n" not in feats[1] and feats[1]["name"] == "Điểm 0"
+        assert all(props["n"] == (fid - 1) * 10 for fid, props in feats.items() if fid != 1)
+        assert (layer.id, layer.version) in render._OUT_OF_RANGE
+    assert db.execute(text("SELECT 1")).scalar() == 1  # the transaction is still usable

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import h3
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -255,3 +256,40 @@ def test_full_months_are_vietnamese_calendar_months():
     assert window.full_months(start, end) == (datetime(2025, 2, 1).date(), datetime(2025, 4, 1).date())
     assert window.full_months(start + timedelta(seconds=1), end)[0] == datetime(2025, 3, 1).date()
     assert window.full_months(start, start + timedelta(days=20)) is None
+
+
+def test_the_serialised_heatmap_is_the_python_collection(db, random_reports):
+    """The HTTP path (heatmap_json: cached outlines, one orjson pass) sends what heatmap() builds."""
+    for kw in (
+        dict(resolution=9),
+        dict(resolution=7, categories=("roads",)),
+        dict(resolution=8, statuses=("received",), bbox=(107.58, 12.41, 107.66, 12.47)),
+        dict(resolution=6, layer="incidents"),
+    ):
+        w = resolved_window(db, **kw)
+        sent = orjson.loads(heatmap.heatmap_json(db, w))
+        built = orjson.loads(orjson.dumps(heatmap.heatmap(db, w)))
+        assert sent == built, kw
+        assert sent["type"] == "FeatureCollection" and (sent["features"] or kw.get("layer") == "incidents")
+
+
+def test_rollup_sums_are_reused_only_while_their_months_are_unchanged(db, random_reports):
+    heatmap.clear_cache()
+    w = dict(resolution=8, start=datetime(2025, 2, 1, tzinfo=window.VN), end=datetime(2025, 8, 1, tzinfo=window.VN))
+    first = counts(db, **w)
+    assert len(heatmap.counts._rollup_cache) == 1
+    assert counts(db, **w) == first and len(heatmap.counts._rollup_cache) == 1  # reused
+    # A category filter is taken from the same cached sums and agrees with the base table.
+    roads = counts(db, categories=("roads",), **w)
+    rows = db.execute(text("SELECT h3_r8 FROM feedback_reports WHERE received_at >= :a AND received_at < :b"),
+                      {"a": w["start"], "b": w["end"]}).scalars()
+    assert roads == Counter(rows) and len(heatmap.counts._rollup_cache) == 1
+    # Moving reports out of a built month (same transaction, same now()) rebuilds it: not stale.
+    db.execute(text("UPDATE feedback_reports SET received_at = received_at + interval '1 year' "
+                    "WHERE received_at >= '2025-03-01' AND received_at < '2025-04-01'"))
+    after = counts(db, **w)
+    rows = db.execute(text("SELECT h3_r8 FROM feedback_reports WHERE received_at >= :a AND received_at < :b"),
+                      {"a": w["start"], "b": w["end"]}).scalars()
+    assert after == Counter(rows) != first
+    heatmap.clear_cache()
+    assert counts(db, **w) == after

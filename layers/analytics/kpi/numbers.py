@@ -1,21 +1,5 @@
-"""KPIs for leaders, with the previous period for trends, broken down by agency, commune
-and category, and the cases behind every number.
-
-Definitions (one place, used by both the numbers and the case lists, so a click-through
-always lists exactly the counted cases). ``T`` = the period's end, capped at now ("as of"):
-
-* received: reports received in the period;
-* open: reports received before T and not yet done at T (backlog; done = resolved_at for
-  resolved/closed reports, closed_at for rejected/duplicate ones);
-* overdue: open at T and past their due time at T;
-* due_this_week: open at T and due within 7 days after T;
-* resolved / resolved_on_time → on_time_rate: reports resolved in the period, and the share
-  resolved no later than due (rejections and duplicates are not counted as handled);
-* median_handling_hours: median calendar hours from receipt to resolution, same reports;
-* satisfaction: mean citizen rating (1-5) given in the period, with the count of ratings;
-* incidents: incidents that occurred in the period, by current status; active = occurred
-  before T and not closed at T.
-"""
+"""The KPI numbers of a window and of the previous period of the same length, by agency,
+commune and category, each with a link to the cases behind it."""
 
 from __future__ import annotations
 
@@ -26,63 +10,14 @@ from urllib.parse import urlencode
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers.analytics.window import Window
-from layers.errors import InvalidInput
-
-DONE_AT = (
-    "CASE WHEN status IN ('resolved', 'closed') THEN resolved_at "
-    "WHEN status IN ('rejected', 'duplicate') THEN closed_at END"
+from layers.analytics.kpi.definitions import (
+    INCIDENT_METRICS,
+    REPORT_METRICS,
+    RESOLVED_IN,
+    base_query,
+    instants,
 )
-_OPEN_AT = "received_at < :{e} AND (done_at IS NULL OR done_at >= :{e})"
-_RESOLVED_IN = "status IN ('resolved', 'closed') AND resolved_at >= :{s} AND resolved_at < :{t}"
-#: metric -> condition on the rows of ``_BASE`` with placeholders {s} start, {t} end, {e} as-of.
-REPORT_METRICS: dict[str, str] = {
-    "received": "received_at >= :{s} AND received_at < :{t}",
-    "open": _OPEN_AT,
-    "overdue": _OPEN_AT + " AND due_at < :{e}",
-    "due_this_week": _OPEN_AT + " AND due_at >= :{e} AND due_at < :{e} + interval '7 days'",
-    "resolved": _RESOLVED_IN,
-    "resolved_on_time": _RESOLVED_IN + " AND resolved_at <= due_at",
-    "resolved_late": _RESOLVED_IN + " AND resolved_at > due_at",
-    "rated": "citizen_rating IS NOT NULL AND citizen_feedback_at >= :{s} AND citizen_feedback_at < :{t}",
-}
-INCIDENT_METRICS: dict[str, str] = {
-    "incidents": "occurred_at >= :{s} AND occurred_at < :{t}",
-    "incidents_active": "occurred_at < :{e} AND (closed_at IS NULL OR closed_at >= :{e})",
-}
-GROUPS = {"agency": "agency_id", "commune": "commune_code", "category": "category_id"}
-
-
-def _base(w: Window) -> tuple[str, dict[str, Any]]:
-    where = ["received_at < :t1"]
-    params: dict[str, Any] = {}
-    if w.agency_id is not None:
-        where.append("agency_id = :agency")
-        params["agency"] = w.agency_id
-    if w.commune:
-        where.append("commune_code = :commune")
-        params["commune"] = w.commune
-    if w.category_ids:
-        where.append("category_id = ANY(:cats)")
-        params["cats"] = list(w.category_ids)
-    sql = (
-        f"SELECT agency_id, commune_code, commune_name, category_id, received_at, due_at, status, "  # noqa: S608 (identifiers from constants; values bound)
-        f"resolved_at, citizen_rating, citizen_feedback_at, {DONE_AT} AS done_at "
-        f"FROM feedback_reports WHERE {' AND '.join(where)}"
-    )
-    return sql, params
-
-
-def _instants(w: Window, now: datetime) -> dict[str, datetime]:
-    span = w.end - w.start
-    return {
-        "s1": w.start,
-        "t1": w.end,
-        "e1": min(w.end, now),
-        "s0": w.start - span,
-        "t0": w.start,
-        "e0": min(w.start, now),
-    }
+from layers.analytics.window import Window
 
 
 def _aggregates() -> str:
@@ -91,7 +26,7 @@ def _aggregates() -> str:
         keys = {"s": f"s{suffix}", "t": f"t{suffix}", "e": f"e{suffix}"}
         for name, cond in REPORT_METRICS.items():
             cols.append(f"count(*) FILTER (WHERE {cond.format(**keys)}) AS {name}_{suffix}")
-        resolved = _RESOLVED_IN.format(**keys)
+        resolved = RESOLVED_IN.format(**keys)
         cols.append(
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - "
             f"received_at) / 3600.0) FILTER (WHERE {resolved}) AS median_hours_{suffix}"
@@ -169,8 +104,8 @@ def _names(session: Session) -> dict[str, dict[Any, str]]:
 
 def report_kpis(session: Session, w: Window, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    base, params = _base(w)
-    params.update(_instants(w, now))
+    base, params = base_query(w)
+    params.update(instants(w, now))
     sql = (
         f"WITH r AS ({base}) SELECT agency_id, commune_code, max(commune_name) AS commune_name, "  # noqa: S608 (identifiers from constants; values bound)
         f"category_id, GROUPING(agency_id) AS ga, GROUPING(commune_code) AS gc, GROUPING(category_id) AS gk, "
@@ -219,7 +154,7 @@ def report_kpis(session: Session, w: Window, now: datetime | None = None) -> dic
 
 def incident_kpis(session: Session, w: Window, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    params: dict[str, Any] = _instants(w, now)
+    params: dict[str, Any] = instants(w, now)
     where = ["occurred_at < :t1"]
     if w.agency_id is not None:
         where.append("agency_id = :agency")
@@ -275,7 +210,7 @@ def incident_kpis(session: Session, w: Window, now: datetime | None = None) -> d
 
 def kpis(session: Session, w: Window, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    inst = _instants(w, now)
+    inst = instants(w, now)
     return {
         "period": {"start": w.start, "end": w.end, "as_of": inst["e1"]},
         "previous_period": {"start": inst["s0"], "end": inst["t0"], "as_of": inst["e0"]},
@@ -285,103 +220,6 @@ def kpis(session: Session, w: Window, now: datetime | None = None) -> dict[str, 
         "definitions": {
             k: v.format(s="start", t="end", e="as_of")
             for k, v in {**REPORT_METRICS, **INCIDENT_METRICS}.items()
-        },
-    }
-
-
-# ---- the cases behind a number ---------------------------------------------------------
-
-MAX_CASES = 5000
-
-
-def cases(
-    session: Session,
-    metric: str,
-    w: Window,
-    *,
-    previous: bool = False,
-    status: str | None = None,
-    now: datetime | None = None,
-    limit: int = MAX_CASES,
-) -> dict[str, Any]:
-    """The reports (or incidents) counted by ``metric``, as GeoJSON points with public facts."""
-    now = now or datetime.now(UTC)
-    inst = _instants(w, now)
-    keys = {"s": "s0", "t": "t0", "e": "e0"} if previous else {"s": "s1", "t": "t1", "e": "e1"}
-    if metric in REPORT_METRICS:
-        base, params = _base(w)
-        params.update(inst)
-        cond = REPORT_METRICS[metric].format(**keys)
-        sql = (
-            f"WITH r AS ({base.replace('SELECT ', 'SELECT id, code, geom, ', 1)}) "  # noqa: S608 (identifiers from constants; values bound)
-            f"SELECT r.code, r.status, r.received_at, r.due_at, r.resolved_at, r.commune_code, "
-            f"c.code AS category, a.code AS agency, ST_X(r.geom) AS lon, ST_Y(r.geom) AS lat "
-            "FROM r JOIN feedback_categories c ON c.id = r.category_id "
-            "JOIN agencies a ON a.id = r.agency_id "
-            f"WHERE {cond} ORDER BY r.received_at DESC LIMIT :limit"
-        )
-        kind = "report"
-    elif metric in INCIDENT_METRICS:
-        params = dict(inst)
-        where = [INCIDENT_METRICS[metric].format(**keys)]
-        if w.agency_id is not None:
-            where.append("i.agency_id = :agency")
-            params["agency"] = w.agency_id
-        if w.commune:
-            where.append("i.commune_code = :commune")
-            params["commune"] = w.commune
-        if status:
-            where.append("i.status = :status")
-            params["status"] = status
-        sql = (
-            "SELECT i.code, i.status, i.type, i.severity, i.occurred_at, i.closed_at, i.commune_code, "  # noqa: S608 (identifiers from constants; values bound)
-            "a.code AS agency, ST_X(i.point) AS lon, ST_Y(i.point) AS lat FROM incidents i "
-            f"JOIN agencies a ON a.id = i.agency_id WHERE {' AND '.join(where)} "
-            "ORDER BY i.occurred_at DESC LIMIT :limit"
-        )
-        kind = "incident"
-    else:
-        raise InvalidInput(
-            f"Chỉ số không hợp lệ / unknown metric: {metric}",
-            code="bad_metric",
-            allowed=[*REPORT_METRICS, *INCIDENT_METRICS],
-        )
-    params["limit"] = min(limit, MAX_CASES) + 1
-    rows = session.execute(text(sql), params).mappings().all()
-    truncated = len(rows) > min(limit, MAX_CASES)
-    features = []
-    for r in rows[: min(limit, MAX_CASES)]:
-        props = {
-            k: (v.isoformat() if isinstance(v, datetime) else v)
-            for k, v in r.items()
-            if k not in ("lon", "lat")
-        }
-        props["type_of_case"] = kind
-        props["url"] = f"/api/v1/inbox/{r['code']}" if kind == "report" else f"/api/v1/incidents/{r['code']}"
-        if kind == "report":
-            props["overdue_now"] = (
-                r["status"] in ("received", "assigned", "in_progress") and r["due_at"] < now
-            )
-        features.append(
-            {
-                "type": "Feature",
-                "id": r["code"],
-                "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
-                "properties": props,
-            }
-        )
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "meta": {
-            "metric": metric,
-            "previous": previous,
-            "count": len(features),
-            "truncated": truncated,
-            "definition": (REPORT_METRICS | INCIDENT_METRICS)[metric].format(s="start", t="end", e="as_of"),
-            "start": inst[keys["s"]].isoformat(),
-            "end": inst[keys["t"]].isoformat(),
-            "as_of": inst[keys["e"]].isoformat(),
         },
     }
 

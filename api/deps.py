@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from layers import accounts
@@ -79,13 +80,22 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+# Only declares the password flow in the OpenAPI document, so /docs offers "Authorize" on
+# the guarded operations; get_principal does the actual reading of the header or cookie.
+_OPENAPI_BEARER = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token", auto_error=False, scheme_name="iocmap",
+    description="Tên đăng nhập và mật khẩu / username and password (or a session cookie)",
+)
+
+
 class RequireRoles:
     """Admit only signed-in users with one of ``roles``: 401 anonymous, 403 wrong role."""
 
     def __init__(self, *roles: str) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: PrincipalDep) -> User:
+    def __call__(self, principal: PrincipalDep,
+                 _doc: Annotated[str | None, Depends(_OPENAPI_BEARER)] = None) -> User:
         if principal.user is None:
             raise NotAuthenticated("Cần đăng nhập / sign-in required", code="not_authenticated")
         if principal.user.role not in self.roles:

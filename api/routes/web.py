@@ -54,6 +54,12 @@ def stats() -> FileResponse:
     return FileResponse(WEB_DIR / "stats.html", headers={"Cache-Control": "no-cache"})
 
 
+@router.get("/admin")
+def admin() -> FileResponse:
+    """Administration of feedback categories, routing and holidays; its API writes are admin only."""
+    return FileResponse(WEB_DIR / "admin.html", headers={"Cache-Control": "no-cache"})
+
+
 def vendor_packages() -> dict[str, Path]:
     """The npm dependencies of web/package.json that are installed, served under /vendor.
 

@@ -6,6 +6,7 @@
 // GET /api/v1/auth/me on start (an anonymous visitor causes no 401 at all).
 
 import { api, errorText, setCsrfToken } from "./api.js";
+import { el } from "./dom.js";
 import { onLangChange, t } from "./i18n.js";
 
 const SESSION_HINT = "iocmap.signedIn";
@@ -13,10 +14,14 @@ export const ROLES = ["admin", "leader", "planner", "officer", "citizen"];
 
 export class AuthControl {
   /**
-   * @param root the #auth element (markup in index.html)
+   * @param root the #auth element; when empty (every page), its controls are built here
    * @param onChange called with the user record, or null, after sign-in / sign-out
    */
   constructor(root, { onChange = () => {} } = {}) {
+    if (!root.firstElementChild) {
+      root.append(...authMarkup());
+      for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    }
     this.root = root;
     this.onChange = onChange;
     this.user = null;
@@ -181,4 +186,44 @@ function writeHint(on) {
   } catch {
     // without storage a reload simply starts signed out
   }
+}
+
+/** The sign-in button and form, the user badge and the sign-out button: one copy for all pages. */
+function authMarkup() {
+  const label = (key, text, props = {}) => el("label", { ...props, dataset: { i18n: key } }, text);
+  return [
+    el("button", {
+      id: "login-toggle", className: "button button-primary", type: "button",
+      "aria-expanded": "false", "aria-controls": "login-form", dataset: { i18n: "auth.sign_in" },
+    }, "Đăng nhập"),
+    el("form", { id: "login-form", className: "login-form", hidden: true, noValidate: true },
+      el("h2", { className: "login-title", dataset: { i18n: "auth.form_title" } }, "Đăng nhập"),
+      label("auth.username", "Tên đăng nhập", { for: "login-username" }),
+      el("input", {
+        id: "login-username", name: "username", autocomplete: "username", autocapitalize: "none",
+        spellcheck: false, required: true,
+      }),
+      label("auth.password", "Mật khẩu", { for: "login-password" }),
+      el("input", {
+        id: "login-password", name: "password", type: "password", autocomplete: "current-password",
+        required: true,
+      }),
+      el("p", { id: "login-error", className: "form-error", role: "alert", hidden: true }),
+      el("div", { className: "form-actions" },
+        el("button", { id: "login-cancel", className: "button", type: "button", dataset: { i18n: "auth.cancel" } },
+          "Hủy"),
+        el("button", {
+          id: "login-submit", className: "button button-primary", type: "submit",
+          dataset: { i18n: "auth.submit" },
+        }, "Đăng nhập"))),
+    el("div", { id: "user-badge", className: "user-badge", hidden: true },
+      el("span", { id: "user-avatar", className: "user-avatar", "aria-hidden": "true" }),
+      el("span", { className: "user-text" },
+        el("span", { id: "user-name", className: "user-name" }),
+        el("span", { id: "user-role", className: "user-role" }))),
+    el("button", {
+      id: "logout-button", className: "button button-quiet", type: "button", hidden: true,
+      dataset: { i18n: "auth.sign_out" },
+    }, "Đăng xuất"),
+  ];
 }

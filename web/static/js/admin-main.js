@@ -5,13 +5,12 @@
 // data-tab = the open tab.
 
 import { errorText, api } from "./api.js";
-import { AuthControl, roleLabel } from "./auth.js";
 import { CategoriesTab } from "./admin-categories.js";
 import { HolidaysTab } from "./admin-holidays.js";
 import { applyAdminI18n, tr } from "./admin-i18n.js";
 import { RulesTab } from "./admin-rules.js";
-import { fill } from "./dom.js";
-import { applyI18n, onLangChange, toggleLang } from "./i18n.js";
+import { runGatedPage } from "./gate.js";
+import { applyI18n, onLangChange } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -66,58 +65,22 @@ class AdminApp {
   }
 }
 
-/** Who may use the page: the gate says why not (and no data call is made). */
-function gate(user) {
-  const body = document.body;
-  body.dataset.role = user ? user.role : "anonymous";
-  if (!user) {
-    body.dataset.access = "signed-out";
-    fill($("gate-title"), tr("admin.gate_signed_out_title"));
-    fill($("gate-message"), tr("admin.gate_signed_out"));
-  } else if (user.role !== "admin") {
-    body.dataset.access = "denied";
-    fill($("gate-title"), tr("admin.gate_denied_title"));
-    fill($("gate-message"), tr("admin.gate_denied", { role: roleLabel(user.role) }));
-  } else {
-    body.dataset.access = "granted";
-  }
-  const granted = body.dataset.access === "granted";
-  $("admin-gate").hidden = granted;
-  $("admin-app").hidden = !granted;
-  return granted;
-}
-
 async function start() {
   applyI18n(document);
   applyAdminI18n(document);
-  $("lang-toggle").addEventListener("click", toggleLang);
-  let app = null;
-  const enter = async (user) => {
-    if (!gate(user)) {
-      document.body.dataset.ready = "1";
-      return;
-    }
-    if (app) return;
-    document.body.dataset.ready = "0";
-    app = new AdminApp();
-    window.iocmapAdmin = app;
-    try {
-      await app.start();
-    } catch (err) {
-      app.status(tr("admin.load_failed", { message: errorText(err) }), "error");
-    }
-    document.body.dataset.ready = "1";
-  };
-  const auth = new AuthControl($("auth"), {
-    onChange: (user) => {
-      if (!user && app) window.location.reload();
-      else enter(user);
+  await runGatedPage({
+    roles: ["admin"], prefix: "admin", text: tr,
+    keys: {
+      signedOutTitle: "admin.gate_signed_out_title", signedOut: "admin.gate_signed_out",
+      deniedTitle: "admin.gate_denied_title", denied: "admin.gate_denied",
     },
+    create: () => {
+      const app = new AdminApp();
+      window.iocmapAdmin = app;
+      return app;
+    },
+    failed: (err, app) => app.status(tr("admin.load_failed", { message: errorText(err) }), "error"),
   });
-  onLangChange(() => {
-    if (document.body.dataset.access !== "granted") gate(auth.user);
-  });
-  await enter(await auth.restore());
 }
 
 start();

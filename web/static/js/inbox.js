@@ -8,9 +8,9 @@
 // window.iocmapInbox = {app} is there for debugging.
 
 import { api, errorText } from "./api.js";
-import { AuthControl, roleLabel } from "./auth.js";
 import { el, fill, setOptions } from "./dom.js";
-import { applyI18n, formatNumber, onLangChange, pick, t, toggleLang } from "./i18n.js";
+import { runGatedPage } from "./gate.js";
+import { applyI18n, formatNumber, onLangChange, pick, t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { centreOn, createMap, fitToLayer } from "./map.js";
 import { CasePanel } from "./case-panel.js";
@@ -342,61 +342,24 @@ class InboxApp {
   }
 }
 
-/** Who may use the page: the gate says why not. */
-function gate(user) {
-  const body = document.body;
-  if (!user) {
-    body.dataset.access = "signed-out";
-    fill($("gate-title"), t("inbox.gate_signed_out_title"));
-    fill($("gate-message"), t("inbox.gate_signed_out"));
-  } else if (!STAFF_ROLES.includes(user.role)) {
-    body.dataset.access = "denied";
-    fill($("gate-title"), t("inbox.gate_denied_title"));
-    fill($("gate-message"), t("inbox.gate_denied", { role: roleLabel(user.role) }));
-  } else {
-    body.dataset.access = "granted";
-  }
-  const granted = body.dataset.access === "granted";
-  $("inbox-gate").hidden = granted;
-  $("inbox-app").hidden = !granted;
-  return granted;
-}
-
 async function start() {
   applyI18n(document);
-  $("lang-toggle").addEventListener("click", toggleLang);
-  let app = null;
-  const enter = async (user) => {
-    if (!gate(user)) {
-      document.body.dataset.ready = "1";
-      return;
-    }
-    if (app && app.user.username === user.username) return;
-    if (app) {
-      window.location.reload();
-      return;
-    }
-    document.body.dataset.ready = "0";
-    app = new InboxApp(user);
-    window.iocmapInbox = { app, map: app.map };
-    try {
-      await app.start();
-    } catch (err) {
+  await runGatedPage({
+    roles: STAFF_ROLES, prefix: "inbox", text: t,
+    keys: {
+      signedOutTitle: "inbox.gate_signed_out_title", signedOut: "inbox.gate_signed_out",
+      deniedTitle: "inbox.gate_denied_title", denied: "inbox.gate_denied",
+    },
+    create: (user) => {
+      const app = new InboxApp(user);
+      window.iocmapInbox = { app, map: app.map };
+      return app;
+    },
+    failed: (err) => {
       $("inbox-error").hidden = false;
       $("inbox-error").textContent = errorText(err);
-    }
-    document.body.dataset.ready = "1";
-  };
-  const auth = new AuthControl($("auth"), {
-    onChange: (user) => {
-      if (!user && app) window.location.reload();
-      else enter(user);
     },
   });
-  onLangChange(() => {
-    if (document.body.dataset.access !== "granted") gate(auth.user);
-  });
-  await enter(await auth.restore());
 }
 
 start();

@@ -13,9 +13,9 @@
 // there for debugging and tests.
 
 import * as api from "./api.js";
-import { AuthControl, roleLabel } from "./auth.js";
 import { fill } from "./dom.js";
-import { applyI18n, formatNumber, onLangChange, pick, toggleLang } from "./i18n.js";
+import { runGatedPage } from "./gate.js";
+import { applyI18n, formatNumber, onLangChange, pick } from "./i18n.js";
 import { CaseList } from "./ioc-cases.js";
 import { mountHeatmapPanel } from "./ioc-heatmap.js";
 import { applyIocI18n, t } from "./ioc-i18n.js";
@@ -294,65 +294,27 @@ class IocApp {
   }
 }
 
-/** Who may use the page: the gate says why not (and no data call is made). */
-function gate(user) {
-  const body = document.body;
-  body.dataset.role = user ? user.role : "anonymous";
-  if (!user) {
-    body.dataset.access = "signed-out";
-    fill($("gate-title"), tr("ioc.gate_signed_out_title"));
-    fill($("gate-message"), tr("ioc.gate_signed_out"));
-  } else if (!STAFF_ROLES.includes(user.role)) {
-    body.dataset.access = "denied";
-    fill($("gate-title"), tr("ioc.gate_denied_title"));
-    fill($("gate-message"), tr("ioc.gate_denied", { role: roleLabel(user.role) }));
-  } else {
-    body.dataset.access = "granted";
-  }
-  const granted = body.dataset.access === "granted";
-  $("ioc-gate").hidden = granted;
-  $("ioc-app").hidden = !granted;
-  return granted;
-}
-
 async function start() {
   applyI18n(document);
   applyIocI18n(document);
-  $("lang-toggle").addEventListener("click", toggleLang);
-  let app = null;
-  const enter = async (user) => {
-    if (!gate(user)) {
-      document.body.dataset.ready = "1";
-      return;
-    }
-    if (app && app.user.username === user.username) return;
-    if (app) {
-      window.location.reload();
-      return;
-    }
-    document.body.dataset.ready = "0";
-    app = new IocApp(user);
-    window.iocmapIoc = app;
-    try {
-      await app.start();
-    } catch (err) {
+  await runGatedPage({
+    roles: STAFF_ROLES, prefix: "ioc", text: tr,
+    keys: {
+      signedOutTitle: "ioc.gate_signed_out_title", signedOut: "ioc.gate_signed_out",
+      deniedTitle: "ioc.gate_denied_title", denied: "ioc.gate_denied",
+    },
+    create: (user) => {
+      const app = new IocApp(user);
+      window.iocmapIoc = app;
+      return app;
+    },
+    failed: (err) => {
       const chip = $("ioc-map-status");
       chip.hidden = false;
       chip.dataset.kind = "error";
       chip.textContent = tr("ioc.load_failed", { message: api.errorText(err) });
-    }
-    document.body.dataset.ready = "1";
-  };
-  const auth = new AuthControl($("auth"), {
-    onChange: (user) => {
-      if (!user && app) window.location.reload();
-      else enter(user);
     },
   });
-  onLangChange(() => {
-    if (document.body.dataset.access !== "granted") gate(auth.user);
-  });
-  await enter(await auth.restore());
 }
 
 start();

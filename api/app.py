@@ -31,7 +31,7 @@ from api.routes import (
     users,
     web,
 )
-from layers.db import make_engine, make_sessionmaker
+from layers.db import make_engine, make_sessionmaker, read_sessionmaker
 from layers.errors import ClusterError
 from layers.settings import Settings
 
@@ -66,6 +66,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # Autocommit reads for the tile route; used only while ``sessionmaker`` is this one
+    # (tests replace it with sessions inside their own transaction): see api.routes.tiles.
+    app.state.read_sessionmaker = read_sessionmaker(engine)
+    app.state.default_sessionmaker = app.state.sessionmaker
     add_exception_handlers(app)
     for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback,
                    incidents, events, analytics, open311, stats, agencies, web, docs):

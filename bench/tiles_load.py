@@ -5,15 +5,18 @@ The harness (bench/peers, copied from ../shared/bench/peers) generates ``reports
 cluster. Our server reads layers from ``layer_features``, so this script creates database
 ``iocmap`` in the same cluster, applies our Alembic migrations, and copies both tables into
 two public layers with INSERT ... SELECT (all in SQL, ~30 s). The rows keep the harness's
-physical order (time order, spatially random), the same worst case tipg reads.
+physical order (time order, spatially random), as an import of that file would; then, as
+after an import, each layer's tile store (``layers.tiles.store``: typed columns, spatial
+order) and the thinning pyramid of the point layer are built.
 
 Every column tipg serves becomes a feature property, so full-detail tiles carry the same
 attributes as tipg's; only ``category`` and ``status`` (reports) and ``land_use`` (parcels)
 are popup attributes, which is what the product's thinned tiles carry.
 
 Usage: .venv/bin/python bench/tiles_load.py [--migrate-only] [ADMIN_DSN]   (default: the harness cluster)
-Prints the database URL for the server. ``--migrate-only`` only applies the migrations to an
-``iocmap`` database loaded by an earlier run (the server expects the current schema).
+Prints the database URL for the server. ``--migrate-only`` applies the migrations to an
+``iocmap`` database loaded by an earlier run (the server expects the current schema) and
+builds what is missing (tile stores of versions loaded before they existed).
 """
 
 from __future__ import annotations
@@ -100,26 +103,38 @@ def finish_layer(con: psycopg.Connection, layer_id: int) -> None:
            WHERE v.layer_id = %s AND v.version = 1""", (layer_id, layer_id))
 
 
+def prepare(url: str) -> None:
+    """What ``iocmap serve`` and an import do after writing a version: the tile store of
+    every layer (typed, in spatial order) and the thinning pyramid of the point layer."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        for layer in session.query(Layer).filter(Layer.slug.in_(list(LAYERS))):
+            t0 = time.perf_counter()
+            rows = prepare_layer(session, layer)
+            session.commit()
+            print(f"{layer.slug}: tile store{f' and thinning pyramid ({rows} tile rows)' if rows else ''} "
+                  f"ready in {time.perf_counter() - t0:.1f} s", flush=True)
+    engine.dispose()
+
+
 def main() -> None:
-    """Load `reports` and `parcels`; with SORTED=1 also `reports_sorted` / `parcels_sorted`,
-    the same rows stored in spatial (geohash) order, to measure what sorting features on
-    import would give (the importer keeps file order today)."""
+    """Load `reports` and `parcels` (or, with --migrate-only, bring an earlier load up to the
+    current schema), then prepare their tiles."""
     args = [a for a in sys.argv[1:] if a != "--migrate-only"]
     admin = args[0] if args else ADMIN_DSN
+    url = admin.rsplit("/", 1)[0] + "/" + DB
     if "--migrate-only" in sys.argv:
-        engine = make_engine(admin.rsplit("/", 1)[0] + "/" + DB)
+        engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
+        prepare(url)
         return
-    sorted_copies = os.environ.get("SORTED") == "1"
     with psycopg.connect(admin, autocommit=True) as con:
         if not con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone():
             con.execute(f"CREATE DATABASE {DB}")
-    url = admin.rsplit("/", 1)[0] + "/" + DB
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    slugs = list(LAYERS)
     with psycopg.connect(url, autocommit=True) as con:
         con.execute("CREATE EXTENSION IF NOT EXISTS dblink")
         for slug, spec in LAYERS.items():
@@ -136,30 +151,8 @@ def main() -> None:
                 (layer_id, src))
             finish_layer(con, layer_id)
             print(f"{slug}: layer {layer_id} loaded in {time.perf_counter() - t0:.1f} s", flush=True)
-            if sorted_copies:
-                t0 = time.perf_counter()
-                copy_id = create_layer(con, f"{slug}_sorted", spec)
-                con.execute(
-                    """INSERT INTO layer_features (layer_id, version, fid, properties, dt, geom, geom_3857)
-                       SELECT %s, 1, fid, properties, dt, geom, geom_3857 FROM layer_features
-                       WHERE layer_id = %s AND version = 1 ORDER BY ST_GeoHash(geom, 12)""",
-                    (copy_id, layer_id))
-                finish_layer(con, copy_id)
-                slugs.append(f"{slug}_sorted")
-                took = time.perf_counter() - t0
-                print(f"{slug}_sorted: layer {copy_id} loaded in {took:.1f} s", flush=True)
         con.execute("VACUUM ANALYZE layer_features")
-    # The thinning pyramid of the point layer (what the first thinned tile would build).
-    engine = make_engine(url)
-    with Session(engine) as session:
-        for layer in session.query(Layer).filter(Layer.slug.in_(slugs)):
-            t0 = time.perf_counter()
-            rows = prepare_layer(session, layer)
-            session.commit()
-            if rows:
-                print(f"{layer.slug}: thinning pyramid {rows} tile rows in {time.perf_counter() - t0:.1f} s",
-                      flush=True)
-    engine.dispose()
+    prepare(url)
     print(url)
 
 

@@ -16,9 +16,6 @@
 #                      (bench/tiles_complete.py picks them);
 #        ours-product  the web map's tiles (thinned points, popup attributes), cache off;
 #        ours-cached   the same tiles with the in-process tile cache on (repeat tiles);
-#        ours-sorted   (only in TARGETS=...; needs RELOAD=1 SORTED=1) product tiles of copies
-#                      of the layers stored in spatial order, to size that import change;
-#        ours-full-complete-sorted   (the same) equal-work full tiles of those copies;
 #   4. bench/tiles_summary.py: ratio tables -> $PB_RESULTS/tiles_summary.md.
 #
 #   bash bench/tiles_peers.sh                       # ~30 min (20 s x 3 wrk runs per case)
@@ -49,7 +46,7 @@ fi
 loaded=$(psql -X -qAt -h "$PB_PGHOST" -p "$PB_PGPORT" -U postgres -d postgres \
   -c "select 1 from pg_database where datname = 'iocmap'")
 if [ "${RELOAD:-0}" = 1 ] || [ "$loaded" != 1 ]; then
-  SORTED="${SORTED:-0}" "$PY" "$HERE/tiles_load.py" | tee "$PB_RESULTS/tiles_load.log"
+  "$PY" "$HERE/tiles_load.py" | tee "$PB_RESULTS/tiles_load.log"
 else  # loaded by an earlier run: only bring the schema to the current migration head
   "$PY" "$HERE/tiles_load.py" --migrate-only
 fi
@@ -67,15 +64,15 @@ IOCMAP_URL="postgresql://postgres@$PB_PGHOST:$PB_PGPORT/iocmap"
 } > "$PB_RESULTS/tiles_machine.txt"
 cat "$PB_RESULTS/tiles_machine.txt"
 
-ours() {  # ours NAME CACHE_MB SCENARIOS QUERY [TILES_FILE [LAYER_SUFFIX]]
-  local name=$1 cache=$2 scenarios=$3 query=$4 tiles=${5:-$PB_RESULTS/tiles.txt} suffix=${6:-}
+ours() {  # ours NAME CACHE_MB SCENARIOS QUERY [TILES_FILE]
+  local name=$1 cache=$2 scenarios=$3 query=$4 tiles=${5:-$PB_RESULTS/tiles.txt}
   IOCMAP_DATABASE_URL="$IOCMAP_URL" IOCMAP_TILE_CACHE_MB="$cache" IOCMAP_LOG_LEVEL=warning \
   python3 "$HERE/peers/bench_http.py" --target custom --name "$name" --port "$PORT" --workers 2 \
     --duration "$DUR" --reps "$REPS" --scenarios "$scenarios" --ready-path /healthz --tiles-file "$tiles" \
     --start-cmd "$ROOT/.venv/bin/uvicorn iocmap.asgi:create --factory --host 127.0.0.1 --port $PORT --workers 2 --log-level warning --no-access-log" \
     --items-path "/ogc/collections/reports/items?bbox={bbox}&limit=1000" \
-    --tile-path "/tiles/reports$suffix/{z}/{x}/{y}.mvt$query" \
-    --tile-parcels-path "/tiles/parcels$suffix/{z}/{x}/{y}.mvt$query" 2>&1 | tee "$PB_RESULTS/run-$name.log"
+    --tile-path "/tiles/reports/{z}/{x}/{y}.mvt$query" \
+    --tile-parcels-path "/tiles/parcels/{z}/{x}/{y}.mvt$query" 2>&1 | tee "$PB_RESULTS/run-$name.log"
 }
 
 cd "$ROOT"  # uvicorn imports iocmap from here
@@ -92,9 +89,6 @@ for t in $TARGETS; do
     ours-full) ours ours-full 0 tiles_reports,tiles_parcels,items_1km2,items_100km2 "?detail=full" ;;
     ours-full-complete) ours ours-full-complete 0 tiles_reports,tiles_parcels "?detail=full" \
             "$PB_RESULTS/tiles_complete.txt" ;;
-    ours-sorted) ours ours-sorted 0 tiles_reports,tiles_parcels "" "$PB_RESULTS/tiles.txt" _sorted ;;
-    ours-full-complete-sorted) ours ours-full-complete-sorted 0 tiles_reports,tiles_parcels "?detail=full" \
-            "$PB_RESULTS/tiles_complete.txt" _sorted ;;
     ours-product) ours ours-product 0 tiles_reports,tiles_parcels "" ;;
     ours-cached) ours ours-cached 64 tiles_reports,tiles_parcels "" ;;
     *) echo "unknown target $t" >&2; exit 2 ;;

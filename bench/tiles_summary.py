@@ -58,8 +58,7 @@ def equal_work_rows(tipg: dict | None, ours: dict | None, scenarios: tuple[str, 
 
 
 def main() -> None:
-    names = ("tipg", "ours-full", "tipg-complete", "ours-full-complete", "ours-product", "ours-cached",
-             "ours-sorted", "ours-full-complete-sorted")
+    names = ("tipg", "ours-full", "tipg-complete", "ours-full-complete", "ours-product", "ours-cached")
     runs = {n: load(n) for n in names}
     tipg, full, product, cached = runs["tipg"], runs["ours-full"], runs["ours-product"], runs["ours-cached"]
     machine = RESULTS / "tiles_machine.txt"
@@ -72,11 +71,6 @@ def main() -> None:
     equal_work_rows(tipg, full, ("tiles_reports", "tiles_parcels", "items_1km2", "items_100km2"))
     print("\n### Exactly equal work: only the tiles where tipg serves every feature\n")
     equal_work_rows(runs["tipg-complete"], runs["ours-full-complete"], ("tiles_reports", "tiles_parcels"))
-    if runs["ours-full-complete-sorted"]:
-        print("\nThe same tiles from copies of our layers stored in spatial (geohash) order "
-              "(tipg's table keeps its order):\n")
-        equal_work_rows(runs["tipg-complete"], runs["ours-full-complete-sorted"],
-                        ("tiles_reports", "tiles_parcels"))
 
     print("\n### Product tiles (what the web map draws): thinned points, popup attributes\n")
     print("| layer | variant | tiles/s | vs tipg | p50 ms | p99 ms | mean KiB | max KiB "
@@ -84,11 +78,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for sc in ("tiles_reports", "tiles_parcels"):
         t = (tipg or {}).get("scenarios", {}).get(sc)
-        variants = (("uncached", product, 250), ("repeat (cache)", cached, 1000),
-                    ("uncached, spatially sorted copy", runs["ours-sorted"], 250))
-        for label, run, goal in variants:
-            if run is None and label.endswith("copy"):
-                continue
+        for label, run, goal in (("uncached", product, 250), ("repeat (cache)", cached, 1000)):
             e = (run or {}).get("scenarios", {}).get(sc)
             if not e or "median" not in e:
                 print(f"| {sc} | {label} | not measured | | | | | | | |")
@@ -108,7 +98,7 @@ def main() -> None:
     print("\n### Per zoom (sequential pass over the 200 tiles, one connection)\n")
     print("| target | layer | z | n | mean KiB | max KiB | p50 ms | p90 ms | max ms |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name in ("tipg", "ours-full", "ours-product", "ours-sorted"):
+    for name in ("tipg", "ours-full", "ours-product"):
         for sc, e in sorted((runs[name] or {}).get("scenarios", {}).items()):
             for z, pz in sorted((e.get("seq_per_zoom") or {}).items(), key=lambda kv: int(kv[0])):
                 kib, max_kib = pz["mean_bytes"] / 1024, pz["max_bytes"] / 1024

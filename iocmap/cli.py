@@ -22,6 +22,7 @@ from layers.errors import DomainError
 from layers.migrate import upgrade
 from layers.models import ROLES
 from layers.settings import Settings, get_settings
+from layers.tiles import store as tile_store
 
 app = typer.Typer(help="iocmap — bản đồ điều hành huyện Đắk Mil / district IOC map", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu PostGIS riêng / the private PostGIS cluster", no_args_is_help=True)
@@ -79,6 +80,9 @@ def serve(
             if not defaults_loaded(session):
                 console.print("Nạp dữ liệu mặc định Đắk Mil / loading the Đắk Mil dataset…")
                 load_defaults(session)
+        with session_scope(factory) as session:
+            if built := tile_store.ensure_current(session):
+                console.print(f"Dựng kho ô bản đồ / built the tile store of {built} layer(s)")
         with session_scope(factory) as session:
             pw = settings.admin_password.get_secret_value() if settings.admin_password else None
             generated = accounts.ensure_admin(session, pw)

@@ -1,4 +1,4 @@
-"""``iocmap layers``: import a file into a layer (with a progress bar) and list layers."""
+"""``iocmap layers``: import a file into a layer (with a progress bar), list layers, build tile stores."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from layers.ingest.jobs import PHASES
 from layers.ingest.options import ImportLimits, ImportOptions
 from layers.ingest.pipeline import import_file
 from layers.settings import get_settings
+from layers.tiles import store as tile_store
 
 layers_app = typer.Typer(help="Lớp bản đồ / map layers", no_args_is_help=True)
 console = Console()
@@ -117,3 +118,16 @@ def layers_list() -> None:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
     for line in lines:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=False)) + "  " + line[-1])
+
+
+@layers_app.command("prepare")
+def layers_prepare() -> None:
+    """Build the missing tile stores of every layer's current version (``iocmap serve`` does
+    it at start; run it after loading layer_features by hand)."""
+    try:
+        with session_scope(_factory()) as session:
+            built = tile_store.ensure_current(session)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"tile stores built: {built}")

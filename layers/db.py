@@ -24,6 +24,13 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions in autocommit mode, for hot read-only routes whose every query is one
+    statement (vector tiles): no BEGIN and COMMIT round trips; each statement reads its
+    own snapshot. Shares the engine's pool."""
+    return sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on any error (nothing half-written)."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from layers.errors import NotFound
 from layers.models import Layer, LayerFeature, LayerVersion
+from layers.tiles import store
 
 _TO_3857 = Transformer.from_crs(4326, 3857, always_xy=True)
 # Web Mercator is undefined at the poles; clamp latitudes before projecting.
@@ -117,11 +118,13 @@ def write_version(
         {"l": layer.id, "v": number}).one()
     version.feature_count = fid
     version.bbox = list(extent) if fid else None
+    previous = layer.version
     layer.version = number
     layer.attributes = attributes
     layer.updated_by = user_id
     layer.updated_at = datetime.now(UTC)
     session.flush()
+    store.after_switch(session, layer.id, number, previous, attributes)
     return version
 
 
@@ -179,11 +182,13 @@ def restore_version(session: Session, layer: Layer, number: int, user_id: int | 
     version = session.get(LayerVersion, (layer.id, number))
     if version is None:
         raise NotFound(f"Không có phiên bản {number} / no version {number}", code="version_not_found")
+    previous = layer.version
     layer.version = number
     layer.attributes = version.attributes
     layer.updated_by = user_id
     layer.updated_at = datetime.now(UTC)
     session.flush()
+    store.after_switch(session, layer.id, number, previous, version.attributes)
     return version
 
 

@@ -21,6 +21,7 @@ from layers.errors import Conflict, InvalidInput, NotFound
 from layers.features import list_versions, restore_version
 from layers.ingest.attributes import parse_datetime
 from layers.models import Layer, LayerVersion, User
+from layers.tiles import store
 
 SLUG_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 GROUPS: Final = ("infrastructure", "incidents", "feedback", "boundaries", "planning", "other")
@@ -154,6 +155,7 @@ def delete_layer(session: Session, slug: str) -> None:
     """The layer, its versions and features go in one statement (FKs cascade)."""
     layer = managed_layer(session, slug, for_update=True)
     ensure_uploadable(layer)
+    store.drop_layer(session, layer.id)
     session.execute(delete(Layer).where(Layer.id == layer.id))
     session.expunge(layer)
 

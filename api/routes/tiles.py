@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PUBLIC, Principal, PrincipalDep, SessionDep, get_principal
@@ -92,16 +93,25 @@ async def get_tile(slug: Slug, z: int, x: int, y: int, request: Request, runtime
     return await run_in_threadpool(_serve_tile, request, slug, z, x, y, detail, runtime)
 
 
+def _sessions(state: Any) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    """(reader, writer): the app's autocommit reads, unless the app's sessions were replaced
+    (tests run everything inside their own transaction); then those for both."""
+    writer = state.sessionmaker
+    reader = state.read_sessionmaker if writer is getattr(state, "default_sessionmaker", None) else writer
+    return reader, writer
+
+
 def _serve_tile(request: Request, slug: str, z: int, x: int, y: int, detail: Mode,
                 runtime: TileRuntime) -> Response:
-    with session_scope(request.app.state.sessionmaker) as session:
+    reader, writer = _sessions(request.app.state)
+    with session_scope(reader) as session:
         principal = get_principal(request, session)
         layer = service.tile_layer(session, slug, _role(principal))
         plan = service.plan_tile(layer, z, x, y, detail, runtime.settings)
         headers = _cache_headers(layer, plan.etag, runtime)
         if _etag_matches(request.headers.get("if-none-match"), plan.etag):
             return Response(status_code=304, headers=headers)
-        tile, cached = service.get_tile(session, plan, runtime)
+        tile, cached = service.get_tile(session, plan, runtime, writer)
     headers |= {"X-Tile-Features": str(tile.features), "X-Tile-Cache": "hit" if cached else "miss"}
     if plan.thinned:
         headers |= {"X-Tile-Thinned": "1", "X-Tile-Points": str(tile.points)}

@@ -1,9 +1,12 @@
-"""Table of the point-thinning pyramid (imported by ``layers.models`` for Alembic)."""
+"""Tables of the point-thinning pyramid and the tile-store registry (imported by
+``layers.models`` for Alembic)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKeyConstraint, Integer, SmallInteger
-from sqlalchemy.dialects.postgresql import ARRAY
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKeyConstraint, Integer, SmallInteger, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.models import Base
@@ -36,3 +39,23 @@ class LayerPointCluster(Base):
     fid: Mapped[list[int | None]] = mapped_column(ARRAY(BigInteger))
     px: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
     py: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+
+
+class LayerTileStore(Base):
+    """A layer version whose typed, spatially ordered tile table exists (``layers.tiles.store``).
+
+    The table itself (``tile_store.l{layer}_v{version}``) is created and dropped by that
+    module; this row maps attribute names and types to its columns.
+    """
+
+    __tablename__ = "layer_tile_stores"
+    __table_args__ = (
+        ForeignKeyConstraint(["layer_id", "version"], ["layer_versions.layer_id", "layer_versions.version"],
+                             ondelete="CASCADE"),
+    )
+
+    layer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # [{"name": attribute name, "type": schema type, "column": "a0"}, ...]
+    columns: Mapped[list[dict[str, str]]] = mapped_column(JSONB, nullable=False)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

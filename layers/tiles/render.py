@@ -9,13 +9,14 @@ travels in a jsonb column instead, which ST_AsMVT expands.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from psycopg.errors import NumericValueOutOfRange
+from psycopg.rows import namedtuple_row
 from psycopg.types.numeric import Int4
-from sqlalchemy import Row, TextClause, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gis import tiles as tm
@@ -42,23 +43,40 @@ def int4(value: int) -> Int4:
     return Int4(value)
 
 
+_BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
 @lru_cache(maxsize=512)
-def _statement(sql: str) -> TextClause:
-    """One TextClause per distinct tile SQL (a few per layer): text() parses the binds."""
-    return text(sql)
+def _psycopg_sql(sql: str) -> str:
+    """``:name`` binds as psycopg's ``%(name)s`` (the tile SQL has no literal ``%``)."""
+    return _BIND.sub(r"%(\1)s", sql)
+
+
+def fetch_binary(session: Session, sql: str, params: dict[str, Any]) -> Any:
+    """Run a tile statement on the session's connection with results in binary format.
+
+    The tile is one bytea of up to a few hundred KB: in the text format PostgreSQL sends it
+    hex-encoded (twice the bytes) and psycopg decodes it again, ~1 ms of CPU per dense tile
+    on the two sides (measured), which SQLAlchemy's ``execute`` cannot avoid.
+    """
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor(binary=True, row_factory=namedtuple_row) as cur:
+        return cur.execute(_psycopg_sql(sql), params).fetchone()
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _value(kind: str, key: str, src: str, guarded: bool) -> str:
+def value_sql(kind: str, key: str, src: str, guarded: bool) -> str:
     """SQL reading property ``:key`` of ``src.properties`` as the schema type (NULL if it is not).
 
     ``guarded`` adds the range tests that keep a JSON number too large for int8/float8 from
     failing the statement; they cost more than the rest of a full point tile, so tiles are
     first built without them (see ``_run_typed``): a value out of range then fails the
-    statement with SQLSTATE 22003 instead of silently changing the result.
+    statement with SQLSTATE 22003 instead of silently changing the result. The tile store
+    is filled with the guarded form, once per version.
     """
     p = f"{src}.properties"
     key = f"CAST(:{key} AS text)"
@@ -86,9 +104,25 @@ def attribute_columns(attributes: tuple[Attribute, ...], src: str,
         key = f"k{i}"
         binds[key] = a.name
         if a.name.startswith("__") or "\x00" in a.name or len(a.name.encode()) > _MAX_IDENT_BYTES:
-            odd.append(f"CAST(:{key} AS text), {_value(a.type, key, src, guarded)}")
+            odd.append(f"CAST(:{key} AS text), {value_sql(a.type, key, src, guarded)}")
         else:
-            cols.append(f", {_value(a.type, key, src, guarded)} AS {_quote(a.name)}")
+            cols.append(f", {value_sql(a.type, key, src, guarded)} AS {_quote(a.name)}")
+    if odd:
+        cols.append(f", jsonb_strip_nulls(jsonb_build_object({', '.join(odd)})) AS __json")
+    return "".join(cols), binds
+
+
+def store_columns(plan: TilePlan, src: str) -> tuple[str, dict[str, Any]]:
+    """``attribute_columns`` for a plan read from its tile store: typed columns, aliased."""
+    cols: list[str] = []
+    odd: list[str] = []
+    binds: dict[str, Any] = {}
+    for i, (a, column) in enumerate(zip(plan.attributes, plan.store_columns, strict=True)):
+        if a.name.startswith("__") or "\x00" in a.name or len(a.name.encode()) > _MAX_IDENT_BYTES:
+            binds[f"k{i}"] = a.name
+            odd.append(f"CAST(:k{i} AS text), {src}.{column}")
+        else:
+            cols.append(f", {src}.{column} AS {_quote(a.name)}")
     if odd:
         cols.append(f", jsonb_strip_nulls(jsonb_build_object({', '.join(odd)})) AS __json")
     return "".join(cols), binds
@@ -110,10 +144,13 @@ SELECT coalesce(ST_AsMVT(__t, CAST(:layer_name AS text), {extent}, '__geom', '__
        count(__t.__geom) AS features, 0 AS subpixel, count(*) AS rows
 FROM (SELECT lf.fid AS __fid{columns},
              ST_AsMVTGeom(lf.geom_3857, e.env, {extent}, {buffer}, true) AS __geom
-      FROM e JOIN layer_features lf
-        ON lf.layer_id = :layer AND lf.version = :version AND lf.geom_3857 && e.area
+      FROM e JOIN {source} lf.geom_3857 && {area}
       LIMIT :cap) __t
 """
+
+# The rows of the plan's version: its tile store (already one version, GiST on geom_3857
+# alone), or layer_features through ix_layer_features_geom_3857.
+_FROM_FEATURES = "layer_features lf ON lf.layer_id = :layer AND lf.version = :version AND"
 
 # Lines and polygons: ST_AsMVTGeom returns NULL for a feature too small to draw at this
 # zoom; those that really intersect the tile are counted (the exact test runs only on
@@ -124,10 +161,9 @@ SELECT coalesce(ST_AsMVT(__t, CAST(:layer_name AS text), {extent}, '__geom', '__
        count(__t.__geom) AS features,
        count(*) FILTER (WHERE __t.__geom IS NULL AND ST_Intersects(s.geom_3857, s.area)) AS subpixel,
        count(*) AS rows
-FROM (SELECT lf.fid, lf.properties, lf.geom_3857, e.area,
+FROM (SELECT lf.fid, {carry}, lf.geom_3857, e.area,
              ST_AsMVTGeom({geom}, e.env, {extent}, {buffer}, true) AS g
-      FROM e JOIN layer_features lf
-        ON lf.layer_id = :layer AND lf.version = :version AND lf.geom_3857 && e.area
+      FROM e JOIN {source} lf.geom_3857 && e.area
       LIMIT :cap) s
 CROSS JOIN LATERAL (SELECT s.fid AS __fid{columns}, s.g AS __geom) __t
 """
@@ -160,38 +196,46 @@ SELECT coalesce((SELECT ST_AsMVT(__t, CAST(:layer_name AS text), {extent}, '__ge
 # the guarded SQL from the start. A version never changes, so the fact holds for good.
 _OUT_OF_RANGE: set[tuple[int, int]] = set()
 _OUT_OF_RANGE_MAX = 10_000
-_NUMERIC_VALUE_OUT_OF_RANGE = "22003"
 
 
-def _run_typed(session: Session, plan: TilePlan, template: str, params: dict[str, Any], src: str) -> Row[Any]:
+def _run_typed(session: Session, plan: TilePlan, template: str, params: dict[str, Any], src: str) -> Any:
     """Run the tile SQL ``template`` with the plan's attributes in place of ``{columns}``:
-    unguarded first (inside a savepoint), and guarded when a number of this version is out
-    of range, so the answer is always the one the guarded SQL gives (see ``_value``)."""
+    unguarded first, and guarded when a number of this version is out of range, so the
+    answer is always the one the guarded SQL gives (see ``value_sql``). In a transaction the
+    unguarded try runs in a savepoint; in autocommit mode a failed statement costs nothing."""
     key = (plan.layer_id, plan.version)
     numeric = any(a.type in ("integer", "number") for a in plan.attributes)
     if numeric and key not in _OUT_OF_RANGE:
         columns, binds = attribute_columns(plan.attributes, src, guarded=False)
+        sql = template.replace("{columns}", columns)
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
         try:
-            with session.begin_nested():
-                return session.execute(_statement(template.replace("{columns}", columns)),
-                                       {**params, **binds}).one()
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != _NUMERIC_VALUE_OUT_OF_RANGE:
-                raise
+            if raw.autocommit:
+                return fetch_binary(session, sql, {**params, **binds})
+            with raw.transaction():  # a savepoint inside the caller's transaction
+                return fetch_binary(session, sql, {**params, **binds})
+        except NumericValueOutOfRange:
             if len(_OUT_OF_RANGE) >= _OUT_OF_RANGE_MAX:
                 _OUT_OF_RANGE.clear()
             _OUT_OF_RANGE.add(key)
     columns, binds = attribute_columns(plan.attributes, src, guarded=True)
-    return session.execute(_statement(template.replace("{columns}", columns)), {**params, **binds}).one()
+    return fetch_binary(session, template.replace("{columns}", columns), {**params, **binds})
 
 
 def render_features(session: Session, plan: TilePlan, max_features: int) -> Rendered:
     """Every feature of the tile (lines and polygons simplified per zoom when planned)."""
     params: dict[str, Any] = {}
+    store = plan.store_table
+    source = f"{store} lf ON" if store else _FROM_FEATURES
     if plan.points_only:
         src = "lf"
+        # Full tiles hold the points inside the tile (as OGC tile servers do); product tiles
+        # also those in the buffer around it, so a canvas renderer (one canvas per tile)
+        # draws the part of a marker that crosses the edge.
+        area = "e.env" if plan.mode == "full" else "e.area"
         sql = _POINTS_SQL.format(envelopes=_ENVELOPES, columns="{columns}", extent=tm.EXTENT,
-                                 buffer=tm.BUFFER)
+                                 buffer=tm.BUFFER, source=source, area=area)
     else:
         src = "s"
         geom = "lf.geom_3857"
@@ -199,15 +243,21 @@ def render_features(session: Session, plan: TilePlan, max_features: int) -> Rend
             # preserveCollapsed keeps small rings; ST_AsMVTGeom drops what snaps to nothing.
             geom = "ST_Simplify(lf.geom_3857, CAST(:tolerance AS float8), true)"
             params["tolerance"] = plan.simplify_m
+        carry = ", ".join(f"lf.{c}" for c in plan.store_columns) if store else "lf.properties"
         sql = _SHAPES_SQL.format(envelopes=_ENVELOPES, columns="{columns}", geom=geom, extent=tm.EXTENT,
-                                 buffer=tm.BUFFER)
+                                 buffer=tm.BUFFER, source=source, carry=carry or "NULL AS __none")
     t = plan.tile
     params |= {
         "z": int4(t.z), "x": int4(t.x), "y": int4(t.y), "margin": tm.BUFFER / tm.EXTENT,
         "layer_name": plan.slug, "layer": int4(plan.layer_id), "version": int4(plan.version),
         "cap": max_features + 1,
     }
-    row = _run_typed(session, plan, sql, params, src)
+    if store:
+        # Values were converted (guarded) when the store was built: one plain statement.
+        columns, binds = store_columns(plan, src)
+        row = fetch_binary(session, sql.replace("{columns}", columns), {**params, **binds})
+    else:  # a version without a store (written before stores existed)
+        row = _run_typed(session, plan, sql, params, src)
     if row.rows > max_features:
         raise InvalidInput(
             f"Ô {t} có hơn {max_features} đối tượng; hãy phóng to hoặc dùng ô rút gọn / "

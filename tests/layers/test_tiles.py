@@ -26,9 +26,13 @@ def runtime(**settings):
     return TileRuntime(settings=get_tile_settings(cache_mb=0, **settings), cache=None)
 
 
-def tile_bytes(db, layer, z, x, y, mode="product", rt=None):
+def tile_bytes(db, layer, z, x, y, mode="product", rt=None, store=True):
+    """The tile as the API serves it: the catalogue row read by ``tile_layer`` (with the
+    version's tile store), or with ``store=False`` the ORM layer (read layer_features)."""
     rt = rt or runtime()
-    plan = service.plan_tile(layer, z, x, y, mode, rt.settings)
+    source = service.tile_layer(db, layer.slug, "admin") if store else layer
+    plan = service.plan_tile(source, z, x, y, mode, rt.settings)
+    assert (plan.store_table is not None) == store
     tile, _ = service.get_tile(db, plan, rt)
     return plan, tile
 
@@ -59,7 +63,7 @@ def test_full_tile_puts_each_point_at_its_pixel_with_every_attribute(db, points)
     feats = {f["id"]: f for f in layers["tile-points"]["features"]}
     assert layers["tile-points"]["extent"] == 4096
     inside = {fid: c for fid, c in enumerate(coords, start=1)
-              if all(-64 <= v < 4096 + 64 for v in pixel_in(*c, z, x, y))}
+              if all(0 <= v <= 4096 for v in pixel_in(*c, z, x, y))}
     assert set(feats) == set(inside) and len(inside) >= 1
     for fid, (lon, lat) in inside.items():
         px, py = pixel_in(lon, lat, z, x, y)
@@ -71,17 +75,27 @@ def test_full_tile_puts_each_point_at_its_pixel_with_every_attribute(db, points)
     assert tile.features == len(inside) and not plan.thinned
 
 
-def test_full_tile_counts_equal_the_features_in_the_envelope_and_buffer(db):
+@pytest.mark.parametrize("store", [True, False], ids=["store", "features"])
+def test_point_tiles_hold_the_envelope_full_and_the_buffer_too_in_product(db, store):
+    """Full tiles: exactly the points in the tile (as OGC tile servers serve them); product
+    tiles at full-detail zoom also those within the 64-unit buffer around it."""
     pts = scattered(400, seed=7, spread=0.05)
     layer = make_layer(db, "tile-count", "Point", [(Point(p), {"name": "x"}) for p in pts],
-                       attributes=[attr("name")])
+                       attributes=[attr("name")], max_zoom=13)
     z = 13
     tiles = {tile_of(*p, z) for p in pts}
     assert len(tiles) >= 4
     for x, y in tiles:
-        expected = sum(1 for p in pts if all(-64 <= v < 4096 + 64 for v in pixel_in(*p, z, x, y)))
-        _, tile = tile_bytes(db, layer, z, x, y, mode="full")
-        assert len(decode(tile.data)["tile-count"]["features"]) == expected == tile.features
+        inside = sum(1 for p in pts if all(0 <= v <= 4096 for v in pixel_in(*p, z, x, y)))
+        buffered = sum(1 for p in pts if all(-64 <= v < 4096 + 64 for v in pixel_in(*p, z, x, y)))
+        _, tile = tile_bytes(db, layer, z, x, y, mode="full", store=store)
+        assert len(decode(tile.data)["tile-count"]["features"]) == inside == tile.features
+        plan, tile = tile_bytes(db, layer, z, x, y, store=store)
+        assert not plan.thinned
+        assert len(decode(tile.data)["tile-count"]["features"]) == buffered == tile.features
+    assert buffered > inside or any(  # the buffer mattered somewhere
+        sum(1 for p in pts if all(-64 <= v < 4096 + 64 for v in pixel_in(*p, z, x, y)))
+        > sum(1 for p in pts if all(0 <= v <= 4096 for v in pixel_in(*p, z, x, y))) for x, y in tiles)
 
 
 def test_product_tile_carries_only_popup_attributes_and_fid(db, points):
@@ -163,7 +177,8 @@ def test_full_detail_zoom_and_full_mode_keep_every_point(db, dense):
         x, y = tile_of(*TOWN, z)
         plan, tile = tile_bytes(db, layer, z, x, y, mode=mode)
         assert not plan.thinned
-        expected = sum(1 for p in pts if all(-64 <= v < 4096 + 64 for v in pixel_in(*p, z, x, y)))
+        lo, hi = (-64, 4096 + 64) if mode == "product" else (0, 4096)
+        expected = sum(1 for p in pts if all(lo <= v <= hi for v in pixel_in(*p, z, x, y)))
         assert len(decode(tile.data)["tile-dense"]["features"]) == expected == tile.features
 
 
@@ -370,19 +385,20 @@ def test_thinned_tiles_read_one_pyramid_row(db, dense):
 def test_numbers_beyond_int8_fall_back_to_the_guarded_sql_for_that_version_only(db, points):
     """Tiles are first built without the int8/float8 range tests (they cost more than the
     rest of a full point tile); a version holding such a number is then served, and
-    remembered, with them. The other layers keep the fast SQL."""
+    remembered, with them. The other layers keep the fast SQL. (A version with a tile store
+    holds the guarded values already: see test_tile_store_*.)"""
     from layers.tiles import render
 
     layer, _ = points
     z = 15
     x, y = tile_of(*TOWN, z)
-    _, tile = tile_bytes(db, layer, z, x, y, mode="full")
+    _, tile = tile_bytes(db, layer, z, x, y, mode="full", store=False)
     assert {f["id"]: f["properties"]["n"] for f in decode(tile.data)["tile-points"]["features"]}[1] == 0
     assert (layer.id, layer.version) not in render._OUT_OF_RANGE
     db.execute(text("UPDATE layer_features SET properties = properties || '{\"n\": 1e30}' "
                     "WHERE layer_id = :l AND fid = 1"), {"l": layer.id})
     for _ in range(2):  # the second time straight to the guarded SQL
-        _, odd = tile_bytes(db, layer, z, x, y, mode="full")
+        _, odd = tile_bytes(db, layer, z, x, y, mode="full", store=False)
         feats = {f["id"]: f["properties"] for f in decode(odd.data)["tile-points"]["features"]}
         assert "n" not in feats[1] and feats[1]["name"] == "Điểm 0"
         assert all(props["n"] == (fid - 1) * 10 for fid, props in feats.items() if fid != 1)

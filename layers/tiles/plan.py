@@ -26,7 +26,7 @@ POINT_TYPES = frozenset({"point", "multipoint"})
 CLUSTER_TOP = 15
 CLUSTER_LAYER = "clusters"
 # Bump when the SQL changes what a tile looks like, so clients and caches refetch.
-RENDER_REVISION = 2
+RENDER_REVISION = 3
 
 
 class LayerLike(Protocol):
@@ -102,6 +102,8 @@ class TilePlan:
     attributes: tuple[Attribute, ...]
     simplify_m: float | None
     etag: str
+    # Product tiles of lines/polygons below max zoom: the smallest bbox side drawn (metres).
+    min_size_m: float | None = None
     # The version's tile-store table and, per attribute above, its column there; None when
     # the version has no store or it lacks one of the attributes (read layer_features).
     store_table: str | None = None
@@ -159,6 +161,7 @@ def plan_tile(layer: LayerLike, z: int, x: int, y: int, mode: Mode, settings: Ti
     simplify = (tm.simplify_tolerance_m(z)
                 if mode == "product" and geometry_type not in POINT_TYPES and z < layer.max_zoom
                 else None)
+    min_size = tm.min_drawn_m(z) if simplify is not None else None
     store_table, store_columns = _store(layer, attributes)
     # The store changes the order of features in the tile (not their content): its own ETag.
     shape = repr((RENDER_REVISION, mode, geometry_type, thinned, simplify,
@@ -168,4 +171,4 @@ def plan_tile(layer: LayerLike, z: int, x: int, y: int, mode: Mode, settings: Ti
     return TilePlan(layer_id=layer.id, slug=layer.slug, version=layer.version,
                     geometry_type=geometry_type, tile=t, mode=mode, thinned=thinned,
                     attributes=attributes, simplify_m=simplify, etag=etag,
-                    store_table=store_table, store_columns=store_columns)
+                    store_table=store_table, store_columns=store_columns, min_size_m=min_size)

@@ -161,8 +161,7 @@ SELECT coalesce(ST_AsMVT(__t, CAST(:layer_name AS text), {extent}, '__geom', '__
        count(__t.__geom) AS features,
        count(*) FILTER (WHERE __t.__geom IS NULL AND ST_Intersects(s.geom_3857, s.area)) AS subpixel,
        count(*) AS rows
-FROM (SELECT lf.fid, {carry}, lf.geom_3857, e.area,
-             ST_AsMVTGeom({geom}, e.env, {extent}, {buffer}, true) AS g
+FROM (SELECT lf.fid, {carry}, lf.geom_3857, e.area, {mvt_geom} AS g
       FROM e JOIN {source} lf.geom_3857 && e.area
       LIMIT :cap) s
 CROSS JOIN LATERAL (SELECT s.fid AS __fid{columns}, s.g AS __geom) __t
@@ -243,9 +242,16 @@ def render_features(session: Session, plan: TilePlan, max_features: int) -> Rend
             # preserveCollapsed keeps small rings; ST_AsMVTGeom drops what snaps to nothing.
             geom = "ST_Simplify(lf.geom_3857, CAST(:tolerance AS float8), true)"
             params["tolerance"] = plan.simplify_m
+        mvt_geom = f"ST_AsMVTGeom({geom}, e.env, {tm.EXTENT}, {tm.BUFFER}, true)"
+        if plan.min_size_m is not None:
+            # Too small to draw here: NULL, so counted in ``subpixel`` and left out.
+            mvt_geom = (f"CASE WHEN greatest(ST_XMax(lf.geom_3857) - ST_XMin(lf.geom_3857), "
+                        f"ST_YMax(lf.geom_3857) - ST_YMin(lf.geom_3857)) >= CAST(:min_size AS float8) "
+                        f"THEN {mvt_geom} END")
+            params["min_size"] = plan.min_size_m
         carry = ", ".join(f"lf.{c}" for c in plan.store_columns) if store else "lf.properties"
-        sql = _SHAPES_SQL.format(envelopes=_ENVELOPES, columns="{columns}", geom=geom, extent=tm.EXTENT,
-                                 buffer=tm.BUFFER, source=source, carry=carry or "NULL AS __none")
+        sql = _SHAPES_SQL.format(envelopes=_ENVELOPES, columns="{columns}", mvt_geom=mvt_geom,
+                                 extent=tm.EXTENT, source=source, carry=carry or "NULL AS __none")
     t = plan.tile
     params |= {
         "z": int4(t.z), "x": int4(t.x), "y": int4(t.y), "margin": tm.BUFFER / tm.EXTENT,

@@ -278,7 +278,7 @@ def test_shapes_too_small_to_draw_are_counted_not_hidden(db, shapes):
 
 
 @pytest.mark.parametrize("geometry", [Point(TOWN), Point(TOWN).buffer(0.0005)], ids=["point", "polygon"])
-@pytest.mark.parametrize("z, mode", [(14, "full"), (14, "product"), (9, "product")])
+@pytest.mark.parametrize("z, mode", [(14, "full"), (14, "product"), (12, "product")])
 def test_unusual_attribute_names_and_values_survive(db, geometry, z, mode):
     long_name = "tên_rất_dài_" + "x" * 60
     attrs = [attr("Tên đường"), attr('a"b'), attr(long_name), attr("__geom"), attr("n", "integer"),
@@ -293,7 +293,7 @@ def test_unusual_attribute_names_and_values_survive(db, geometry, z, mode):
     db.execute(text("UPDATE layer_features SET properties = properties "
                     "|| '{\"big\": 100000000000000000000, \"huge\": 1e400}' WHERE layer_id = :l"), {"l": layer.id})
     x, y = tile_of(*TOWN, z)
-    _, tile = tile_bytes(db, layer, z, x, y, mode=mode)
+    _, tile = tile_bytes(db, layer, z, x, y, mode=mode, store=False)  # the rows were changed
     (feat,) = decode(tile.data)["tile-odd"]["features"]
     # values that do not match their declared type are left out, never a server error
     assert feat["properties"] == {"Tên đường": "Nguyễn Tất Thành", 'a"b': "quote", long_name: "dài",
@@ -404,3 +404,28 @@ def test_numbers_beyond_int8_fall_back_to_the_guarded_sql_for_that_version_only(
         assert all(props["n"] == (fid - 1) * 10 for fid, props in feats.items() if fid != 1)
         assert (layer.id, layer.version) in render._OUT_OF_RANGE
     assert db.execute(text("SELECT 1")).scalar() == 1  # the transaction is still usable
+
+
+@pytest.mark.parametrize("store", [True, False], ids=["store", "features"])
+def test_product_tiles_below_max_zoom_leave_out_shapes_under_two_pixels(db, store):
+    """At zoom 12 two screen pixels (of a 256-pixel tile) are ~76 m: a 40 m square and a
+    50 m line are counted as too small to draw; a 120 m square is drawn. Full tiles and the
+    max zoom draw every one."""
+    lon, lat = TOWN
+    m = 1 / 111_000  # degrees per metre, near enough at this latitude
+    shapes = make_layer(db, "tile-small", "Polygon", [
+        (Polygon([(lon, lat), (lon + 40 * m, lat), (lon + 40 * m, lat + 40 * m), (lon, lat + 40 * m)]),
+         {"kind": "small"}),
+        (Polygon([(lon + 200 * m, lat), (lon + 320 * m, lat), (lon + 320 * m, lat + 120 * m),
+                  (lon + 200 * m, lat + 120 * m)]), {"kind": "big"}),
+        (LineString([(lon, lat + 300 * m), (lon + 50 * m, lat + 300 * m)]), {"kind": "short line"}),
+    ], attributes=[attr("kind")], max_zoom=16)
+    x, y = tile_of(lon + 100 * m, lat + 100 * m, 12)
+    _, tile = tile_bytes(db, shapes, 12, x, y, store=store)
+    assert [f["properties"]["kind"] for f in decode(tile.data)["tile-small"]["features"]] == ["big"]
+    assert (tile.features, tile.subpixel) == (1, 2)
+    _, full = tile_bytes(db, shapes, 12, x, y, mode="full", store=store)
+    assert len(decode(full.data)["tile-small"]["features"]) == 3 and full.subpixel == 0
+    _, top = tile_bytes(db, shapes, 16, *tile_of(lon + 10 * m, lat + 10 * m, 16), store=store)
+    assert "small" in {f["properties"]["kind"] for f in decode(top.data)["tile-small"]["features"]}
+    assert top.subpixel == 0

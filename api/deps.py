@@ -108,9 +108,11 @@ class Public:
     """Marks a route as open to anonymous visitors (what it shows may still depend on the role).
 
     Every route carries either this or ``RequireRoles``; the role-matrix test enforces it.
+    ``async`` so FastAPI calls it on the event loop: a plain ``def`` dependency costs a
+    worker-thread hop on every request of every public route (measured on the tile route).
     """
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         return None
 
 

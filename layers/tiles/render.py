@@ -9,17 +9,15 @@ travels in a jsonb column instead, which ST_AsMVT expands.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from psycopg.errors import NumericValueOutOfRange
-from psycopg.rows import namedtuple_row
 from psycopg.types.numeric import Int4
 from sqlalchemy.orm import Session
 
 from gis import tiles as tm
+from layers.db import fetch_row
 from layers.errors import InvalidInput
 from layers.tiles.plan import CLUSTER_LAYER, Attribute, TilePlan
 
@@ -41,28 +39,6 @@ def int4(value: int) -> Int4:
     operator class of the (layer_id, version, geom_3857) index has no int4 = int2 operator:
     the planner would then use the index for the geometry alone (measured 10x slower)."""
     return Int4(value)
-
-
-_BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-@lru_cache(maxsize=512)
-def _psycopg_sql(sql: str) -> str:
-    """``:name`` binds as psycopg's ``%(name)s`` (the tile SQL has no literal ``%``)."""
-    return _BIND.sub(r"%(\1)s", sql)
-
-
-def fetch_binary(session: Session, sql: str, params: dict[str, Any]) -> Any:
-    """Run a tile statement on the session's connection with results in binary format.
-
-    The tile is one bytea of up to a few hundred KB: in the text format PostgreSQL sends it
-    hex-encoded (twice the bytes) and psycopg decodes it again, ~1 ms of CPU per dense tile
-    on the two sides (measured), which SQLAlchemy's ``execute`` cannot avoid.
-    """
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    with raw.cursor(binary=True, row_factory=namedtuple_row) as cur:
-        return cur.execute(_psycopg_sql(sql), params).fetchone()
 
 
 def _quote(name: str) -> str:
@@ -211,15 +187,15 @@ def _run_typed(session: Session, plan: TilePlan, template: str, params: dict[str
         assert raw is not None
         try:
             if raw.autocommit:
-                return fetch_binary(session, sql, {**params, **binds})
+                return fetch_row(session, sql, {**params, **binds})
             with raw.transaction():  # a savepoint inside the caller's transaction
-                return fetch_binary(session, sql, {**params, **binds})
+                return fetch_row(session, sql, {**params, **binds})
         except NumericValueOutOfRange:
             if len(_OUT_OF_RANGE) >= _OUT_OF_RANGE_MAX:
                 _OUT_OF_RANGE.clear()
             _OUT_OF_RANGE.add(key)
     columns, binds = attribute_columns(plan.attributes, src, guarded=True)
-    return fetch_binary(session, template.replace("{columns}", columns), {**params, **binds})
+    return fetch_row(session, template.replace("{columns}", columns), {**params, **binds})
 
 
 def render_features(session: Session, plan: TilePlan, max_features: int) -> Rendered:
@@ -261,7 +237,7 @@ def render_features(session: Session, plan: TilePlan, max_features: int) -> Rend
     if store:
         # Values were converted (guarded) when the store was built: one plain statement.
         columns, binds = store_columns(plan, src)
-        row = fetch_binary(session, sql.replace("{columns}", columns), {**params, **binds})
+        row = fetch_row(session, sql.replace("{columns}", columns), {**params, **binds})
     else:  # a version without a store (written before stores existed)
         row = _run_typed(session, plan, sql, params, src)
     if row.rows > max_features:

@@ -31,7 +31,7 @@ from api.routes import (
     users,
     web,
 )
-from layers.db import make_engine, make_sessionmaker, read_sessionmaker
+from layers.db import make_engine, make_read_engine, make_sessionmaker
 from layers.errors import ClusterError
 from layers.settings import Settings
 
@@ -52,12 +52,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             raise ClusterError("database_url is not set; start via `iocmap serve`")
         engine = make_engine(settings.database_url)
     owned_engine = engine
+    read_engine = make_read_engine(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await events.close_hub(app)
         owned_engine.dispose()
+        read_engine.dispose()
 
     app = FastAPI(
         title="iocmap API", version="1", description=DESCRIPTION, lifespan=lifespan,
@@ -68,7 +70,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     # Autocommit reads for the tile route; used only while ``sessionmaker`` is this one
     # (tests replace it with sessions inside their own transaction): see api.routes.tiles.
-    app.state.read_sessionmaker = read_sessionmaker(engine)
+    app.state.read_sessionmaker = make_sessionmaker(read_engine)
     app.state.default_sessionmaker = app.state.sessionmaker
     add_exception_handlers(app)
     for module in (health, auth, users, communes, layers, layer_admin, exports, ogc, tiles, feedback,

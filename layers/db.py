@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from layers.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -28,11 +34,39 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions in autocommit mode, for hot read-only routes whose every query is one
-    statement (vector tiles): no BEGIN and COMMIT round trips; each statement reads its
-    own snapshot. Shares the engine's pool."""
-    return sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+def make_read_engine(engine: Engine, *, pool_size: int = 10) -> Engine:
+    """A second pool on ``engine``'s database for hot read-only routes (vector tiles) whose
+    every query is one statement: autocommit (no BEGIN and COMMIT round trips; each
+    statement reads its own snapshot) and no ping at checkout (one round trip less, ~8%
+    more small tiles per second, measured). A connection that died meanwhile (restarted
+    cluster) fails its first statement instead: the caller retries once
+    (``retry_on_disconnect``) while the pool replaces its connections."""
+    return create_engine(engine.url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False,
+                         isolation_level="AUTOCOMMIT", connect_args={"application_name": "iocmap-read"})
+
+
+def retry_on_disconnect(work: Callable[[], T]) -> T:
+    """``work()``, once more if it failed because its pooled connection was dead."""
+    try:
+        return work()
+    except (psycopg.OperationalError, DBAPIError) as exc:
+        if not _disconnected(exc):
+            raise
+        log.warning("database connection lost (%s); retrying once", type(exc).__name__)
+        return work()
+
+
+def _disconnected(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    # No SQLSTATE: the socket failed. 08xxx connection exceptions, 57P0x shutdowns. A
+    # statement timeout (57014) is an OperationalError too, and must not run twice.
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 @contextmanager

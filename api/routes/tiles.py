@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import PUBLIC, Principal, PrincipalDep, SessionDep, get_principal
 from layers import catalog
-from layers.db import session_scope
+from layers.db import retry_on_disconnect, session_scope
 from layers.tiles import service
 from layers.tiles.plan import LayerLike, Mode
 from layers.tiles.service import TileRuntime
@@ -104,6 +104,12 @@ def _sessions(state: Any) -> tuple[sessionmaker[Session], sessionmaker[Session]]
 def _serve_tile(request: Request, slug: str, z: int, x: int, y: int, detail: Mode,
                 runtime: TileRuntime) -> Response:
     reader, writer = _sessions(request.app.state)
+    return retry_on_disconnect(
+        lambda: _serve_tile_once(request, reader, writer, slug, z, x, y, detail, runtime))
+
+
+def _serve_tile_once(request: Request, reader: sessionmaker[Session], writer: sessionmaker[Session],
+                     slug: str, z: int, x: int, y: int, detail: Mode, runtime: TileRuntime) -> Response:
     with session_scope(reader) as session:
         principal = get_principal(request, session)
         layer = service.tile_layer(session, slug, _role(principal))

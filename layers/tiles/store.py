@@ -23,6 +23,7 @@ dropped on the next change of version (or with the layer), when nothing reads it
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -35,6 +36,7 @@ from layers.tiles.render import int4, value_sql
 log = logging.getLogger(__name__)
 
 SCHEMA = "tile_store"
+_TABLE = re.compile(r"l[0-9]+_v[0-9]+")
 _SQL_TYPES = {"integer": "int8", "number": "float8", "boolean": "boolean"}
 
 
@@ -122,8 +124,25 @@ def drop_layer(session: Session, layer_id: int) -> None:
         _drop(session, layer_id, v)
 
 
+def drop_orphans(session: Session) -> int:
+    """Drop store tables without a registry row (their layer was deleted by hand in SQL:
+    the row cascades, the table cannot); returns how many."""
+    names = session.scalars(text("""
+        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = :schema AND c.relkind = 'r'
+          AND NOT EXISTS (SELECT 1 FROM layer_tile_stores s
+                          WHERE c.relname = 'l' || s.layer_id || '_v' || s.version)"""),
+        {"schema": SCHEMA}).all()
+    for name in names:
+        if _TABLE.fullmatch(name):  # only names this module makes
+            session.execute(text(f"DROP TABLE IF EXISTS {SCHEMA}.{name}"))
+    return len(names)
+
+
 def ensure_current(session: Session) -> int:
-    """Build the missing stores of every layer's current version; returns how many."""
+    """Build the missing stores of every layer's current version (and drop orphaned
+    tables); returns how many were built."""
+    drop_orphans(session)
     rows = session.execute(text("""
         SELECT l.id, l.version, v.attributes FROM layers l
         JOIN layer_versions v ON v.layer_id = l.id AND v.version = l.version

@@ -131,12 +131,9 @@ def test_crs_candidates_and_vietnam_extent():
     assert outside_vietnam([2.3, 48.8, 2.4, 48.9])
 
 
-def test_hundred_thousand_points_are_cleaned_quickly():
-    import time
-
+def test_hundred_thousand_points_are_all_kept():
+    """Correctness at scale; the speed is bench/import_bench.py's business."""
     rng = np.random.default_rng(1)
     pts = shapely.points(rng.uniform(107.5, 107.9, 100_000), rng.uniform(12.3, 12.7, 100_000))
-    start = time.perf_counter()
     result = clean_geometries(pts, crs="VN2000")
     assert len(result.kept) == 100_000
-    assert time.perf_counter() - start < 5

@@ -1,4 +1,4 @@
-"""``iocmap layers import`` and ``iocmap layers list``, run as a planner would run them."""
+"""``iocmap layers import``, ``list`` and ``prepare``, run as a planner would run them."""
 
 from __future__ import annotations
 
@@ -82,3 +82,20 @@ def test_default_layers_are_refused(runner, tmp_path):
     path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
     r = runner.invoke(app, ["layers", "import", str(path), "--slug", "communes"])
     assert r.exit_code == 1 and "default" in r.output
+
+
+def test_prepare_builds_a_missing_tile_store(runner, engine, slug, tmp_path):
+    path = tmp_path / "cho.csv"
+    path.write_text("ten,lon,lat\nChợ Đắk Mil,107.65,12.45\n", encoding="utf-8")
+    assert runner.invoke(app, ["layers", "import", str(path), "--slug", slug, "--create", "--title", "Chợ",
+                               "--crs", "EPSG:4326"]).exit_code == 0
+    with engine.begin() as c:  # as if the version had been written before tile stores existed
+        layer_id = c.execute(text("SELECT id FROM layers WHERE slug = :s"), {"s": slug}).scalar_one()
+        c.execute(text(f"DROP TABLE tile_store.l{layer_id}_v1"))
+        c.execute(text("DELETE FROM layer_tile_stores WHERE layer_id = :l"), {"l": layer_id})
+    r = runner.invoke(app, ["layers", "prepare"])
+    assert r.exit_code == 0, r.output
+    assert int(r.output.rsplit(":", 1)[1]) >= 1
+    with engine.connect() as c:  # an integer id only
+        assert c.execute(text(f"SELECT count(*) FROM tile_store.l{layer_id}_v1")).scalar_one() == 1  # noqa: S608
+    assert "tile stores built: 0" in runner.invoke(app, ["layers", "prepare"]).output

@@ -34,12 +34,9 @@ import argparse
 import asyncio
 import atexit
 import itertools
-import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import free_port, load_average, pct, start_server  # noqa: E402
 from h3_bench import district_points, load_reports  # noqa: E402
 
 from layers.cluster import Cluster  # noqa: E402
@@ -66,21 +64,6 @@ from layers.migrate import upgrade  # noqa: E402
 
 KEEP_PORT = 54341  # a kept cluster keeps its socket name
 TITLES = ("Ổ gà trên đường", "Đèn đường không sáng", "Rác tồn đọng", "Cống bị tắc", "Nước sinh hoạt đục")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-def load_average() -> str:
-    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 # ---- the database ------------------------------------------------------------------------
@@ -123,53 +106,6 @@ def current_points(engine: Any, n: int) -> list[tuple[float, float]]:
         )
     pts = [(round(float(lons[i - 1]), 6), round(float(lats[i - 1]), 6)) for i in inside]
     return pts[:n]
-
-
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    data = Path(tempfile.mkdtemp(prefix="iocmap-bench-media-"))  # photos, the IP pepper
-    atexit.register(shutil.rmtree, data, True)
-    env = {
-        **os.environ,
-        "IOCMAP_DATABASE_URL": url,
-        "IOCMAP_LOG_LEVEL": "warning",
-        "IOCMAP_DATA_DIR": str(data),
-        "IOCMAP_FEEDBACK_ANON_LIMIT": "1000000",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "iocmap.asgi:create",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--timeout-keep-alive",  # longer than the client keeps idle connections
-            "75",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    else:
-        server.terminate()
-        raise SystemExit("the server did not start")
-    return server, base
 
 
 def plain_categories(engine: Any) -> list[str]:
@@ -460,7 +396,10 @@ def main() -> None:
         upgrade(engine)
         prepare(engine, args.reports, loaded)
         (tmp / "loaded").touch()
-        server, base = start_server(cluster.url, args.workers)
+        media = Path(tempfile.mkdtemp(prefix="iocmap-bench-media-"))  # photos, the IP pepper
+        atexit.register(shutil.rmtree, media, True)
+        server, base = start_server(cluster.url, workers=args.workers, keep_alive=75, env={
+            "IOCMAP_DATA_DIR": str(media), "IOCMAP_FEEDBACK_ANON_LIMIT": "1000000"})
         print(
             f"database {cluster.url}; server {base} ({args.workers} workers); load average {load_average()}"
         )

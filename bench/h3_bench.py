@@ -18,9 +18,7 @@ import asyncio
 import io
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import free_port, pct, start_server  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
@@ -49,17 +48,6 @@ from layers.settings import get_settings  # noqa: E402
 
 PASSWORD = "mat-khau-bench-1"
 NOW = datetime.now(UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 # ---- data --------------------------------------------------------------------------------
@@ -471,32 +459,7 @@ def main() -> None:
 
         if args.only not in ("all", "sse"):
             return
-        port = free_port()
-        env = {**os.environ, "IOCMAP_DATABASE_URL": cluster.url, "IOCMAP_LOG_LEVEL": "warning"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "iocmap.asgi:create",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        server, base = start_server(cluster.url)
         tok = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "bench-leader", "password": PASSWORD}
         ).json()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -30,6 +29,8 @@ import numpy as np
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import free_port
 
 from gis.vn_charmaps import TCVN3_DECODE
 from layers import layer_admin
@@ -54,12 +55,6 @@ _ENC = {c: b for b, c in sorted(TCVN3_DECODE.items(), reverse=True) if len(c) ==
 
 def tcvn3_as_latin1(text: str) -> str:
     return bytes(ord(c) if c.isascii() else _ENC[c] for c in text).decode("latin-1")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def attributes(n: int, rng: np.random.Generator) -> dict[str, object]:

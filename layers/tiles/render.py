@@ -70,38 +70,33 @@ def value_sql(kind: str, key: str, src: str, guarded: bool) -> str:
     return f"{p} ->> {key}"
 
 
-def attribute_columns(attributes: tuple[Attribute, ...], src: str,
-                      guarded: bool = True) -> tuple[str, dict[str, Any]]:
-    """``, expr AS "name", ...`` for the select list, and the binds it uses."""
+def _select_list(attributes: tuple[Attribute, ...], exprs: list[str]) -> tuple[str, dict[str, Any]]:
+    """``, expr AS "name", ...`` for the select list, and the binds it uses (``k0``, ``k1``...:
+    the attribute names)."""
     cols: list[str] = []
     odd: list[str] = []
     binds: dict[str, Any] = {}
-    for i, a in enumerate(attributes):
-        key = f"k{i}"
-        binds[key] = a.name
+    for i, (a, expr) in enumerate(zip(attributes, exprs, strict=True)):
+        binds[f"k{i}"] = a.name
         if a.name.startswith("__") or "\x00" in a.name or len(a.name.encode()) > _MAX_IDENT_BYTES:
-            odd.append(f"CAST(:{key} AS text), {value_sql(a.type, key, src, guarded)}")
+            odd.append(f"CAST(:k{i} AS text), {expr}")
         else:
-            cols.append(f", {value_sql(a.type, key, src, guarded)} AS {_quote(a.name)}")
+            cols.append(f", {expr} AS {_quote(a.name)}")
     if odd:
         cols.append(f", jsonb_strip_nulls(jsonb_build_object({', '.join(odd)})) AS __json")
     return "".join(cols), binds
+
+
+def attribute_columns(attributes: tuple[Attribute, ...], src: str,
+                      guarded: bool = True) -> tuple[str, dict[str, Any]]:
+    """The plan's attributes read from ``src.properties`` (JSONB) as their schema types."""
+    exprs = [value_sql(a.type, f"k{i}", src, guarded) for i, a in enumerate(attributes)]
+    return _select_list(attributes, exprs)
 
 
 def store_columns(plan: TilePlan, src: str) -> tuple[str, dict[str, Any]]:
-    """``attribute_columns`` for a plan read from its tile store: typed columns, aliased."""
-    cols: list[str] = []
-    odd: list[str] = []
-    binds: dict[str, Any] = {}
-    for i, (a, column) in enumerate(zip(plan.attributes, plan.store_columns, strict=True)):
-        if a.name.startswith("__") or "\x00" in a.name or len(a.name.encode()) > _MAX_IDENT_BYTES:
-            binds[f"k{i}"] = a.name
-            odd.append(f"CAST(:k{i} AS text), {src}.{column}")
-        else:
-            cols.append(f", {src}.{column} AS {_quote(a.name)}")
-    if odd:
-        cols.append(f", jsonb_strip_nulls(jsonb_build_object({', '.join(odd)})) AS __json")
-    return "".join(cols), binds
+    """The plan's attributes read from its tile store's typed columns."""
+    return _select_list(plan.attributes, [f"{src}.{column}" for column in plan.store_columns])
 
 
 # Relies on the GiST index ix_layer_features_geom_3857 (layer_id, version, geom_3857): the

@@ -187,6 +187,42 @@ def test_new_cases_appear_live_and_a_status_change_recolours_the_pin(
     assert not page_log.page_errors, page_log.page_errors
 
 
+def test_an_answer_requested_before_a_live_change_does_not_undo_it(
+    page: Page, live_server: str, committed_users: dict[str, str], page_log: PageLog,
+) -> None:
+    """The race behind a once-flaky test: a list reload or an incident's detail, requested
+    before a status change committed, arrives after the change's live event. The pin keeps
+    the live status; what the answer adds (title, new cases) is still taken."""
+    open_ioc(page, live_server, committed_users["leader"])
+    page.wait_for_selector(LIVE, state="attached")
+    lon, lat = 107.62, 12.45
+    result = page.evaluate("""([lon, lat]) => {
+      const layers = window.iocmapIoc.layers;
+      const feature = (code, status, title) => ({ type: "Feature", geometry: { type: "Point", coordinates: [lon, lat] },
+        properties: { code, status, title, severity: 2, lon, lat } });
+      layers.upsertIncident({ code: "SC-TEST-1", status: "reported", severity: 2, lon, lat }, null, { live: true });
+      const since = performance.now() - 1;  // both answers below were requested before the next event
+      layers.upsertIncident({ code: "SC-TEST-1", status: "responding", severity: 2, lon, lat }, null, { live: true });
+      layers.upsertIncident({ code: "SC-TEST-1", status: "reported", title: "Chi tiết" }, null, { since });
+      const afterDetail = { ...layers.incidents.get("SC-TEST-1").props };
+      layers.setIncidents({ features: [feature("SC-TEST-1", "reported", "Danh sách"),
+                                       feature("SC-TEST-2", "contained", "Mới")] }, since);
+      const list = [layers.incidents.get("SC-TEST-1").props.status, layers.incidents.get("SC-TEST-2")?.props.status];
+      const stale = performance.now() - 1e9;
+      layers.setIncidents({ features: [feature("SC-TEST-1", "reported", "Cũ")] }, stale);
+      const later = { ...layers.incidents.get("SC-TEST-1").props };
+      layers.setIncidents({ features: [feature("SC-TEST-1", "closed", "Sau")] }, performance.now());
+      return { afterDetail, list, later,
+               newer: layers.incidents.get("SC-TEST-1").props.status };
+    }""", [lon, lat])
+    assert result["afterDetail"]["status"] == "responding" and result["afterDetail"]["title"] == "Chi tiết"
+    assert result["list"] == ["responding", "contained"]
+    assert result["later"]["status"] == "responding" and result["later"]["title"] == "Cũ"
+    assert result["newer"] == "closed"  # an answer requested after the event is the truth
+    expect(pin(page, "SC-TEST-1")).to_have_attribute("data-status", "closed")
+    assert not page_log.page_errors, page_log.page_errors
+
+
 def test_a_dropped_stream_says_so_reconnects_and_replays_what_was_missed(
     page: Page, live_server: str, fb: FeedbackApi, committed_users: dict[str, str], context,
 ) -> None:

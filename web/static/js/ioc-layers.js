@@ -23,6 +23,29 @@ export const INCIDENT_COLOURS = Object.freeze({
 });
 export const INCIDENT_STATUSES = Object.keys(INCIDENT_COLOURS);
 const OPEN_REPORT = new Set(["received", "assigned", "in_progress"]);
+// What live events change. A list or detail response that was requested before a live
+// event arrived must not undo it (it was read before that change committed).
+const LIVE_FIELDS = ["status", "severity", "agency", "due_at", "overdue"];
+
+function withoutLiveFields(p) {
+  return Object.fromEntries(Object.entries(p).filter(([k]) => !LIVE_FIELDS.includes(k)));
+}
+
+function liveFields(p) {
+  return Object.fromEntries(Object.entries(p).filter(([k, v]) => LIVE_FIELDS.includes(k) && v !== undefined));
+}
+
+/** Options of an upsert: `live` (a live event) or `since` (when the response was requested). */
+function stale(known, since) {
+  return Boolean(known) && since !== null && known.liveAt > since;
+}
+
+function noteLive(entry, p, live) {
+  if (!entry || !live) return entry;
+  entry.liveAt = performance.now();
+  entry.live = { ...(entry.live || {}), ...liveFields(p) };
+  return entry;
+}
 
 /** An incident status pill (the shared statusBadge knows report statuses only). */
 export function incidentBadge(status, tr) {
@@ -79,7 +102,10 @@ export class OpsLayers {
 
   // ---- reports -----------------------------------------------------------------------------
 
-  setReports(collection) {
+  /** Replace the reports with a list requested at `since` (performance.now()), keeping what
+   * live events changed after that. */
+  setReports(collection, since = -Infinity) {
+    const live = this.liveAfter(this.reports, since);
     this.reportGroup.clearLayers();
     this.reports.clear();
     for (const f of collection.features || []) {
@@ -87,11 +113,35 @@ export class OpsLayers {
       const [lon, lat] = f.geometry.coordinates;
       this.upsertReport({ ...f.properties, lon, lat });
     }
+    for (const old of live) this.keepLive(old, this.reports, this.reportGroup, (p) => this.upsertReport(p));
+  }
+
+  /** Entries a live event changed after `since`. */
+  liveAfter(entries, since) {
+    return [...entries.values()].filter((e) => e.liveAt > since);
+  }
+
+  /** After a list reload: reapply an entry's live changes, or put it back if the list lacked it. */
+  keepLive(old, entries, group, upsert) {
+    const fresh = entries.get(old.props.code);
+    if (!fresh) {
+      entries.set(old.props.code, old);
+      this.show(old, group);
+      return;
+    }
+    upsert({ code: old.props.code, ...old.live });
+    fresh.liveAt = old.liveAt;
+    fresh.live = old.live;
   }
 
   /** Add a report or update its status (a live event, or a row of the map endpoint). */
-  upsertReport(p) {
+  upsertReport(p, { live = false, since = null } = {}) {
     const known = this.reports.get(p.code);
+    if (stale(known, since)) p = withoutLiveFields(p);
+    return noteLive(this.applyReport(known, p), p, live);
+  }
+
+  applyReport(known, p) {
     if (known) {
       Object.assign(known.props, Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)));
       if (!OPEN_REPORT.has(known.props.status)) known.props.overdue = false;
@@ -136,15 +186,28 @@ export class OpsLayers {
 
   // ---- incidents ---------------------------------------------------------------------------
 
-  setIncidents(collection) {
+  /** Replace the incidents with a list requested at `since` (see setReports). */
+  setIncidents(collection, since = -Infinity) {
+    const live = this.liveAfter(this.incidents, since);
     this.incidentGroup.clearLayers();
     this.incidents.clear();
     for (const f of collection.features || []) this.upsertIncident(f.properties, f.geometry);
+    for (const old of live) this.keepLive(old, this.incidents, this.incidentGroup, (p) => this.upsertIncident(p));
   }
 
   /** Add an incident, or update its status, severity and (when given) its geometry. */
-  upsertIncident(p, geometry = null) {
+  upsertIncident(p, geometry = null, { live = false, since = null } = {}) {
     const known = this.incidents.get(p.code);
+    if (stale(known, since)) p = withoutLiveFields(p);
+    const entry = this.applyIncident(known, p, geometry);
+    if (entry && known && entry !== known) {  // redrawn as an area: keep what live events said
+      entry.liveAt = known.liveAt;
+      entry.live = known.live;
+    }
+    return noteLive(entry, p, live);
+  }
+
+  applyIncident(known, p, geometry) {
     if (known) {
       Object.assign(known.props, Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)));
       if (geometry && geometry.type !== "Point" && !known.area) {

@@ -135,8 +135,9 @@ class IocApp {
   }
 
   async loadPins() {
-    const jobs = [api.api("/api/v1/incidents/map?active=true").then((fc) => this.layers.setIncidents(fc))];
-    if (this.live) jobs.push(api.api("/api/v1/inbox/map").then((fc) => this.layers.setReports(fc)));
+    const since = performance.now();  // live events after this outrank the lists
+    const jobs = [api.api("/api/v1/incidents/map?active=true").then((fc) => this.layers.setIncidents(fc, since))];
+    if (this.live) jobs.push(api.api("/api/v1/inbox/map").then((fc) => this.layers.setReports(fc, since)));
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r) => r.status === "rejected");
     const chip = $("ioc-map-status");
@@ -217,7 +218,7 @@ class IocApp {
         code: e.id, status: e.status, lon: e.lon, lat: e.lat, category: e.category, commune: e.commune,
         agency: e.agency, due_at: e.due_at, received_at: e.kind === "report.created" ? e.at : undefined,
         overdue: OPEN.has(e.status) && due !== null && due < new Date(),
-      });
+      }, { live: true });
       if (c.open !== null) {
         if (e.kind === "report.created" && OPEN.has(e.status)) c.open += 1;
         else if (e.kind === "report.status_changed") c.open += Number(OPEN.has(e.status)) - Number(OPEN.has(e.from_status));
@@ -227,7 +228,7 @@ class IocApp {
         code: e.id, status: e.status, lon: e.lon, lat: e.lat, incident_type: e.incident_type,
         severity: e.severity, commune: e.commune, agency: e.agency,
         occurred_at: e.kind === "incident.created" ? e.at : undefined,
-      });
+      }, null, { live: true });
       if (c.incidents !== null) {
         if (e.kind === "incident.created" && e.status !== "closed") c.incidents += 1;
         else if (e.kind === "incident.status_changed") {
@@ -245,12 +246,13 @@ class IocApp {
   /** Title, area geometry and dates of a new or edited incident (events carry no text). */
   async loadIncident(code) {
     try {
+      const since = performance.now();  // a status change arriving meanwhile outranks this answer
       const d = await api.api(`/api/v1/incidents/${encodeURIComponent(code)}`);
       this.layers.upsertIncident({
         code: d.code, title: d.title, status: d.status.code, severity: d.severity.level,
         incident_type: d.type.code, agency: d.agency.code, commune: d.commune_code,
         occurred_at: d.occurred_at, area_km2: d.area_km2,
-      }, d.geometry);
+      }, d.geometry, { since });
     } catch {
       // the point from the event stays on the map
     }

@@ -5,11 +5,13 @@ on ``sys.path`` (the scripts run as files, not as a package)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -54,3 +56,15 @@ def start_server(url: str, *, workers: int = 1, env: dict[str, str] | None = Non
         time.sleep(0.2)
     server.terminate()
     raise SystemExit("the server did not start")
+
+
+def shut_down(server: subprocess.Popen[bytes] | None, cluster: Any, tmp: Path, keep: bool) -> None:
+    """Stop the app, then stop a kept cluster (``--keep``) or remove a throwaway one."""
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=20)
+    if keep:
+        cluster.stop()
+    else:
+        cluster.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import free_port, load_average, pct, start_server  # noqa: E402
+from common import free_port, load_average, pct, shut_down, start_server  # noqa: E402
 from h3_bench import district_points, load_reports  # noqa: E402
 
 from layers.cluster import Cluster  # noqa: E402
@@ -443,14 +443,7 @@ def main() -> None:
                 print("no level kept p99 under 300 ms")
         engine.dispose()
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
-        if args.keep:
-            cluster.stop()
-        else:
-            cluster.destroy()
-            shutil.rmtree(tmp, ignore_errors=True)
+        shut_down(server, cluster, tmp, bool(args.keep))
 
 
 if __name__ == "__main__":

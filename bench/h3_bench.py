@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import io
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import free_port, pct, start_server  # noqa: E402
+from common import free_port, pct, shut_down, start_server  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402
@@ -470,14 +469,7 @@ def main() -> None:
                 f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms"
             )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        if args.keep:
-            cluster.stop()
-        else:
-            cluster.destroy()
-            shutil.rmtree(tmp, ignore_errors=True)
+        shut_down(server, cluster, tmp, bool(args.keep))
 
 
 if __name__ == "__main__":
